@@ -29,6 +29,9 @@ export const DEFAULT_CALL_CAP_MS = 15_000;
 /** After the timeout's SIGTERM, how long a tool gets before SIGKILL. */
 const FORCE_KILL_AFTER_MS = 1_000;
 
+/** How long output is still read after a tool was killed. */
+const STREAM_GRACE_MS = 200;
+
 export interface ToolCallOptions {
   /** The action's deadline; the call gets what is left of it, at most `capMs`. */
   deadline?: Deadline;
@@ -77,7 +80,7 @@ export async function runTool(tool: string, args: readonly string[], options: To
   if (timeoutMs <= 0) throw new DeadlineError(`no time left to run ${tool}`);
 
   const started = Date.now();
-  const result = await execa(tool, [...args], {
+  const subprocess = execa(tool, [...args], {
     reject: false,
     timeout: timeoutMs,
     forceKillAfterDelay: FORCE_KILL_AFTER_MS,
@@ -85,6 +88,16 @@ export async function runTool(tool: string, args: readonly string[], options: To
     extendEnv: false,
     stdin: 'ignore',
   });
+  // A killed tool may leave a child holding its stdout open, and execa waits for the streams:
+  // once the tool itself died of a signal, stop reading after a short grace.
+  subprocess.on('exit', (_code, signal) => {
+    if (signal === null) return;
+    setTimeout(() => {
+      subprocess.stdout?.destroy();
+      subprocess.stderr?.destroy();
+    }, STREAM_GRACE_MS).unref();
+  });
+  const result = await subprocess;
 
   if (result.code === 'ENOENT') {
     throw new NotInstalledError(`${tool} not found on PATH; install ${packageOf(tool)}`);
