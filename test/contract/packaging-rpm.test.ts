@@ -33,7 +33,7 @@ function query(rpmFile: string, format: string): string[] {
   const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
   const built = Object.keys(BUNDLE_PATHS).filter((name) => existsSync(join(dist, name)));
   const metadataXml = existsSync(join(repo, 'metadata'))
-    ? readdirSync(join(repo, 'metadata')).filter((file) => file.endsWith('.xml'))
+    ? readdirSync(join(repo, 'metadata')).filter((file) => built.some((name) => file === `${name}.xml`))
     : [];
 
   beforeAll(() => {
