@@ -121,13 +121,20 @@ export async function waitForAttribute(
   options: WaitOptions = {},
 ): Promise<string | undefined> {
   const pollMs = options.pollMs ?? 200;
+  let seen = 'none read';
+  const timedOut = () => new DeadlineError(`timed out waiting for attribute ${name} of ${node} (last value: ${seen})`);
   for (;;) {
-    const value = await queryAttribute(name, node, { ...options, deadline });
-    if (accept(value)) return value;
-    await deadline.sleep(pollMs);
-    if (deadline.expired()) {
-      const seen = value === undefined ? 'absent' : `"${value}"`;
-      throw new DeadlineError(`timed out waiting for attribute ${name} of ${node} (last value: ${seen})`);
+    let value: string | undefined;
+    try {
+      value = await queryAttribute(name, node, { ...options, deadline });
+    } catch (error) {
+      // A query cut short by the deadline itself: report the wait, not the last call.
+      if (error instanceof DeadlineError && deadline.expired()) throw timedOut();
+      throw error;
     }
+    if (accept(value)) return value;
+    seen = value === undefined ? 'absent' : `"${value}"`;
+    await deadline.sleep(pollMs);
+    if (deadline.expired()) throw timedOut();
   }
 }
