@@ -24,6 +24,10 @@ export function stateDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** Pacemaker's timeout in ms; the declared action timeout (s) when run outside Pacemaker. */
-export function actionDeadline(env: NodeJS.ProcessEnv, declaredTimeoutS: number): Deadline {
-  return Deadline.fromPacemakerTimeout(env.OCF_RESKEY_CRM_meta_timeout, declaredTimeoutS * 1000);
+export function actionDeadline(
+  env: NodeJS.ProcessEnv,
+  declaredTimeoutS: number,
+  now: () => number = Date.now,
+): Deadline {
+  return Deadline.fromPacemakerTimeout(env.OCF_RESKEY_CRM_meta_timeout, declaredTimeoutS * 1000, now);
 }
