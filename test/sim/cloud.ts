@@ -1,0 +1,280 @@
+/**
+ * The simulated cloud's state and its non-evacuation rules: hosts that die and come back,
+ * compute services that go down `service_down_time` after their host, instances indexed by
+ * host, build slots, power actions and injected crashes. Evacuation lives in evacuation.ts.
+ */
+import { seededRng, draw, type Rng, type Distribution } from './rng';
+import { FaultRegistry } from './faults';
+import { SafetyOracle } from './oracle';
+import { SimHttpError } from './errors';
+import type {
+  Aggregate, AppCredential, Capacity, Flavor, Host, Image, Instance, Migration, NovaConfig, Project, Service, Timing, User,
+} from './model';
+
+export interface CloudConfig {
+  seed: number;
+  region: string;
+  timing: Timing;
+  nova: NovaConfig;
+  /** Instances' disks are on shared storage (onSharedStorage=true works only then). */
+  sharedStorage: boolean;
+}
+
+export class Cloud {
+  readonly rng: Rng;
+  readonly faults: FaultRegistry;
+  readonly oracle = new SafetyOracle();
+  readonly hosts = new Map<string, Host>();
+  readonly services = new Map<string, Service>();
+  readonly instances = new Map<string, Instance>();
+  /** Instance ids per host, the index `servers/detail?host=` reads. */
+  readonly byHost = new Map<string, Set<string>>();
+  /** Every instance in creation order (Nova lists newest first). */
+  readonly ordered: Instance[] = [];
+  readonly flavors = new Map<string, Flavor>();
+  readonly images = new Map<string, Image>();
+  readonly aggregates: Aggregate[] = [];
+  readonly migrations: Migration[] = [];
+  readonly users: User[] = [];
+  readonly projects: Project[] = [];
+  readonly appCredentials: AppCredential[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private nextSeq = 1;
+  private nextRequest = 1;
+
+  constructor(readonly config: CloudConfig) {
+    this.rng = seededRng(config.seed);
+    this.faults = new FaultRegistry(seededRng(config.seed + 1));
+  }
+
+  get timing(): Timing {
+    return this.config.timing;
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  /** Real milliseconds for `simSec` simulated seconds. */
+  realMs(simSec: number): number {
+    return (simSec * 1000) / this.timing.timeScale;
+  }
+
+  drawSec(d: Distribution): number {
+    return draw(d, this.rng);
+  }
+
+  /** Run `fn` after `simSec` simulated seconds (cancelled by dispose). */
+  later(simSec: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, Math.max(0, this.realMs(simSec)));
+    this.timers.add(timer);
+  }
+
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  requestId(): string {
+    return `req-${this.rng.uuid()}`;
+  }
+
+  nextSequence(): number {
+    return this.nextSeq++;
+  }
+
+  nextRequestNumber(): number {
+    return this.nextRequest++;
+  }
+
+  // ---- services -------------------------------------------------------------------------
+
+  /** Nova's servicegroup DB driver: forced down is down; otherwise the heartbeat decides. */
+  serviceIsUp(svc: Service): boolean {
+    if (svc.forcedDown) return false;
+    const host = this.hosts.get(svc.host);
+    if (!host) return false;
+    if (host.alive) return true;
+    return host.diedAt !== null && this.now() - host.diedAt < this.realMs(this.timing.serviceDownTimeSec);
+  }
+
+  /** The last heartbeat: now while the host runs, its death otherwise. */
+  serviceUpdatedAt(svc: Service): number {
+    const host = this.hosts.get(svc.host);
+    if (host && !host.alive && host.diedAt !== null) return host.diedAt;
+    return Math.max(svc.updatedAt, this.now() - (this.now() % 10_000));
+  }
+
+  serviceByHost(host: string): Service | undefined {
+    return this.services.get(host);
+  }
+
+  // ---- hosts ----------------------------------------------------------------------------
+
+  host(name: string): Host {
+    const host = this.hosts.get(name);
+    if (!host) throw new SimHttpError(404, `Host ${name} not found`);
+    return host;
+  }
+
+  free(host: Host): Capacity {
+    return {
+      vcpus: host.capacity.vcpus - host.used.vcpus,
+      ramMb: host.capacity.ramMb - host.used.ramMb,
+      diskGb: host.capacity.diskGb - host.used.diskGb,
+    };
+  }
+
+  fits(host: Host, flavor: Flavor): boolean {
+    const free = this.free(host);
+    return free.vcpus >= flavor.vcpus && free.ramMb >= flavor.ram && free.diskGb >= flavor.disk + flavor.ephemeral;
+  }
+
+  claim(host: Host, flavor: Flavor, sign: 1 | -1): void {
+    host.used.vcpus += sign * flavor.vcpus;
+    host.used.ramMb += sign * flavor.ram;
+    host.used.diskGb += sign * (flavor.disk + flavor.ephemeral);
+  }
+
+  /** The host loses power: its instances stop running, its service goes down later. */
+  killHost(name: string): void {
+    const host = this.host(name);
+    if (!host.alive) return;
+    host.alive = false;
+    host.diedAt = this.now();
+    for (const id of this.byHost.get(name) ?? []) {
+      const inst = this.instances.get(id);
+      if (inst) inst.powerState = 4;
+    }
+  }
+
+  /**
+   * The host boots and nova-compute starts: after `reviveCleanupSec` it marks its `done`
+   * evacuations `completed` and frees their source allocations (init_host), and the power
+   * sync stops instances Nova still thought active on it.
+   */
+  reviveHost(name: string): void {
+    const host = this.host(name);
+    if (host.alive) return;
+    host.alive = true;
+    host.diedAt = null;
+    const svc = this.services.get(name);
+    if (svc) svc.updatedAt = this.now();
+    this.later(this.timing.reviveCleanupSec, () => {
+      if (!host.alive) return;
+      for (const m of this.migrations) {
+        if (m.sourceCompute !== name || m.status !== 'done') continue;
+        m.status = 'completed';
+        m.updatedAt = this.now();
+        const inst = this.instances.get(m.instanceId);
+        const flavor = inst ? this.flavors.get(inst.flavorId) : undefined;
+        if (flavor) this.claim(host, flavor, -1);
+      }
+      for (const id of this.byHost.get(name) ?? []) {
+        const inst = this.instances.get(id);
+        if (!inst || inst.evacuation !== null || inst.vmState !== 'active') continue;
+        this.setPower(inst, 'stopped');
+        this.recordAction(inst, 'stop', null);
+      }
+    });
+  }
+
+  // ---- instances ------------------------------------------------------------------------
+
+  instance(id: string): Instance {
+    const inst = this.instances.get(id);
+    if (!inst) throw new SimHttpError(404, `Instance ${id} could not be found.`);
+    return inst;
+  }
+
+  addInstance(inst: Instance): void {
+    this.instances.set(inst.id, inst);
+    this.ordered.push(inst);
+    this.index(inst.host).add(inst.id);
+  }
+
+  moveInstance(inst: Instance, to: string): void {
+    this.byHost.get(inst.host)?.delete(inst.id);
+    inst.host = to;
+    this.index(to).add(inst.id);
+  }
+
+  private index(host: string): Set<string> {
+    let set = this.byHost.get(host);
+    if (!set) {
+      set = new Set();
+      this.byHost.set(host, set);
+    }
+    return set;
+  }
+
+  setPower(inst: Instance, state: 'active' | 'stopped' | 'error'): void {
+    inst.vmState = state;
+    inst.powerState = state === 'active' ? 1 : 4;
+    inst.taskState = null;
+    inst.updatedAt = this.now();
+  }
+
+  recordAction(inst: Instance, action: string, message: string | null, userId = inst.userId, projectId = inst.projectId): void {
+    const now = this.now();
+    inst.actions.push({ action, requestId: this.requestId(), userId, projectId, startTime: now, updatedAt: now, message });
+  }
+
+  /** The guest dies on its own: SHUTOFF, and no action recorded (unlike an operator's stop). */
+  crashInstance(id: string): void {
+    const inst = this.instance(id);
+    inst.vmState = 'stopped';
+    inst.powerState = 4;
+    inst.updatedAt = this.now();
+  }
+
+  /** os-stop / os-start / reboot, as compute_api checks them; the host finishes the task. */
+  powerAction(id: string, action: 'stop' | 'start' | 'reboot', userId: string, projectId: string): void {
+    const inst = this.instance(id);
+    const allowed: Record<typeof action, string[]> = {
+      stop: ['active', 'error'],
+      start: ['stopped'],
+      reboot: ['active', 'stopped', 'error'],
+    };
+    if (!allowed[action].includes(inst.vmState) || inst.taskState !== null) {
+      const attr = inst.taskState !== null ? `task_state ${inst.taskState}` : `vm_state ${inst.vmState}`;
+      const verb = action === 'reboot' ? 'reboot' : action;
+      throw new SimHttpError(409, `Cannot '${verb}' instance ${id} while it is in ${attr}`);
+    }
+    this.recordAction(inst, action, null, userId, projectId);
+    inst.taskState = action === 'stop' ? 'powering-off' : action === 'start' ? 'powering-on' : 'rebooting';
+    const host = this.hosts.get(inst.host);
+    // A cast to a dead compute is lost: the task state stays set, as in Nova.
+    if (!host?.alive) return;
+    this.later(0.2, () => {
+      if (!this.hosts.get(inst.host)?.alive) return;
+      this.setPower(inst, action === 'stop' ? 'stopped' : 'active');
+    });
+  }
+
+  // ---- build slots (max_concurrent_builds) ---------------------------------------------
+
+  /** Run `start` when the host has a free build slot; builds beyond the limit queue. */
+  withBuildSlot(host: Host, start: () => void): void {
+    if (host.activeBuilds < host.maxConcurrentBuilds) {
+      host.activeBuilds++;
+      start();
+    } else {
+      host.buildQueue.push(start);
+    }
+  }
+
+  releaseBuildSlot(host: Host): void {
+    const next = host.buildQueue.shift();
+    if (next) next();
+    else host.activeBuilds = Math.max(0, host.activeBuilds - 1);
+  }
+
+  /** The aggregates a host belongs to. */
+  aggregatesOf(host: string): Aggregate[] {
+    return this.aggregates.filter((a) => a.hosts.includes(host));
+  }
+}

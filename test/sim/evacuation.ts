@@ -1,0 +1,170 @@
+/**
+ * Evacuation, as Nova does it: the API checks (compute_api.evacuate), the conductor and
+ * scheduler choosing a destination, the destination's claim and rebuild under its build
+ * slots, and the migration record `accepted → pre-migrating → done` (or `failed`/`error`).
+ */
+import type { Cloud } from './cloud';
+import { SimHttpError } from './errors';
+import type { Host, Instance, Migration } from './model';
+import { atLeast, type Version } from './microversion';
+
+export interface EvacuateRequest {
+  instanceId: string;
+  host?: string;
+  force?: boolean;
+  onSharedStorage?: boolean;
+  adminPass?: string;
+  version: Version;
+  userId: string;
+  projectId: string;
+}
+
+export interface EvacuateResult {
+  adminPass?: string;
+}
+
+/** True while `inst` shows Nova's "ACTIVE on the old host, task_state null" window. */
+export function inRaceWindow(cloud: Cloud, inst: Instance): boolean {
+  return inst.evacuation !== null && cloud.faults.has('evacuate-race');
+}
+
+export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
+  const inst = cloud.instance(req.instanceId);
+  if (req.host !== undefined && !cloud.services.has(req.host)) {
+    throw new SimHttpError(404, `Compute host ${req.host} not found.`);
+  }
+  if (req.host !== undefined && inst.host === req.host) {
+    throw new SimHttpError(400, "The target host can't be the same one.");
+  }
+  const rejected = cloud.faults.fire('evacuate-reject', { host: inst.host });
+  if (rejected) throw new SimHttpError(rejected.status ?? 500, rejected.message ?? 'Injected evacuate failure.');
+
+  // check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR], task_state=None)
+  const racing = inRaceWindow(cloud, inst);
+  if (!['active', 'stopped', 'error'].includes(inst.vmState)) {
+    throw new SimHttpError(409, `Cannot 'evacuate' instance ${inst.id} while it is in vm_state ${inst.vmState}`);
+  }
+  if (inst.taskState !== null && !racing) {
+    throw new SimHttpError(409, `Cannot 'evacuate' instance ${inst.id} while it is in task_state ${inst.taskState}`);
+  }
+  const source = cloud.hosts.get(inst.host);
+  const svc = cloud.services.get(inst.host);
+  const serviceUp = svc ? cloud.serviceIsUp(svc) : false;
+  if (serviceUp && !cloud.faults.fire('skip-service-check', { host: inst.host })) {
+    throw new SimHttpError(400, `Compute service of ${inst.host} is still in use.`);
+  }
+
+  cloud.oracle.evacuationAccepted({
+    instance: inst.id,
+    sourceHost: inst.host,
+    serviceForcedDown: svc?.forcedDown ?? false,
+    serviceDown: !serviceUp,
+    hostAlive: source?.alive ?? false,
+    instanceWasRunning: inst.vmState === 'active',
+    previousInFlight: inst.evacuation !== null,
+  });
+
+  const now = cloud.now();
+  const migration: Migration = {
+    id: cloud.migrations.length + 1,
+    uuid: cloud.rng.uuid(),
+    instanceId: inst.id,
+    sourceCompute: inst.host,
+    destCompute: req.host ?? null,
+    status: 'accepted',
+    type: 'evacuation',
+    createdAt: now,
+    updatedAt: now,
+    userId: req.userId,
+    projectId: req.projectId,
+  };
+  cloud.migrations.push(migration);
+  inst.evacuation = migration.id;
+  inst.taskState = 'rebuilding';
+  inst.updatedAt = now;
+  cloud.recordAction(inst, 'evacuate', null, req.userId, req.projectId);
+
+  const origVmState = inst.vmState;
+  // From 2.95 an evacuated instance arrives stopped; before, it keeps ACTIVE/STOPPED (ERROR → ACTIVE).
+  const targetState = atLeast(req.version, '2.95') ? 'stopped' : origVmState === 'stopped' ? 'stopped' : 'active';
+  cloud.later(cloud.drawSec(cloud.timing.schedulingSec), () =>
+    schedule(cloud, inst, migration, req, targetState),
+  );
+
+  if (!atLeast(req.version, '2.14') && cloud.config.nova.enableInstancePassword) {
+    return { adminPass: req.adminPass ?? randomPassword(cloud) };
+  }
+  return {};
+}
+
+function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateRequest, targetState: 'active' | 'stopped'): void {
+  const flavor = cloud.flavors.get(inst.flavorId);
+  if (!flavor) return;
+  let target: Host | undefined;
+  if (req.host !== undefined && req.force) {
+    target = cloud.hosts.get(req.host);
+  } else {
+    const candidates = req.host !== undefined ? [cloud.hosts.get(req.host)] : [...cloud.hosts.values()];
+    let best: Host | undefined;
+    for (const h of candidates) {
+      if (!h || h.name === m.sourceCompute) continue;
+      const svc = cloud.services.get(h.name);
+      if (!svc || svc.disabled || !cloud.serviceIsUp(svc) || !cloud.fits(h, flavor)) continue;
+      // RAMWeigher: the most free RAM wins (Nova spreads by default).
+      if (!best || cloud.free(h).ramMb > cloud.free(best).ramMb) best = h;
+    }
+    target = best;
+  }
+  if (!target) {
+    // Conductor: NoValidHost → migration `error`, instance ERROR with no task.
+    finish(cloud, inst, m, 'error');
+    cloud.setPower(inst, 'error');
+    markActionFailed(inst);
+    return;
+  }
+  // The destination claims: resources, and the migration moves to pre-migrating.
+  cloud.claim(target, flavor, 1);
+  m.destCompute = target.name;
+  m.status = 'pre-migrating';
+  m.updatedAt = cloud.now();
+  const dest = target;
+  cloud.withBuildSlot(dest, () => {
+    inst.taskState = 'rebuild_spawning';
+    cloud.later(cloud.drawSec(cloud.timing.rebuildSec), () => {
+      // A destination that died mid-rebuild never reports back.
+      if (!dest.alive) return;
+      cloud.releaseBuildSlot(dest);
+      const injected = cloud.faults.fire('rebuild-fail', { host: dest.name });
+      const notShared = req.onSharedStorage === true && !cloud.config.sharedStorage;
+      if (injected || notShared) {
+        cloud.claim(dest, flavor, -1);
+        finish(cloud, inst, m, 'failed');
+        cloud.setPower(inst, 'error');
+        markActionFailed(inst);
+        return;
+      }
+      cloud.moveInstance(inst, dest.name);
+      finish(cloud, inst, m, 'done');
+      cloud.setPower(inst, targetState);
+    });
+  });
+}
+
+function finish(cloud: Cloud, inst: Instance, m: Migration, status: 'done' | 'failed' | 'error'): void {
+  m.status = status;
+  m.updatedAt = cloud.now();
+  if (inst.evacuation === m.id) inst.evacuation = null;
+}
+
+/** Nova marks a failed action's message "Error" (details live in its events and the fault). */
+function markActionFailed(inst: Instance): void {
+  const last = [...inst.actions].reverse().find((a) => a.action === 'evacuate');
+  if (last) last.message = 'Error';
+}
+
+function randomPassword(cloud: Cloud): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  let out = '';
+  for (let i = 0; i < 12; i++) out += alphabet[Math.floor(cloud.rng.next() * alphabet.length)];
+  return out;
+}
