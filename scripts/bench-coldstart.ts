@@ -56,6 +56,8 @@ interface SimInfo {
   username: string;
   password: string;
   project: string;
+  userDomain: string;
+  projectDomain: string;
   host: string;
 }
 
@@ -184,6 +186,8 @@ async function startSimulator(scenario: string): Promise<{ info?: SimInfo; child
       username: findString(ready, ['username', 'user']) ?? 'admin',
       password: findString(ready, ['password']) ?? 'admin',
       project: findString(ready, ['project_name', 'project', 'tenant_name']) ?? 'admin',
+      userDomain: findString(ready, ['user_domain']) ?? 'Default',
+      projectDomain: findString(ready, ['project_domain']) ?? 'Default',
       host: firstHost(scenario),
     },
   };
@@ -274,8 +278,8 @@ function buildCases(options: Options, sim: SimInfo | undefined, simWhy: string |
     OCF_RESKEY_username: sim?.username ?? 'admin',
     OCF_RESKEY_password: sim?.password ?? 'admin',
     OCF_RESKEY_tenant_name: sim?.project ?? 'admin',
-    OCF_RESKEY_user_domain: 'Default',
-    OCF_RESKEY_project_domain: 'Default',
+    OCF_RESKEY_user_domain: sim?.userDomain ?? 'Default',
+    OCF_RESKEY_project_domain: sim?.projectDomain ?? 'Default',
     PATH: path,
   };
   // As pacemaker-fenced sends them: no argv, key=value lines on stdin.
@@ -287,8 +291,8 @@ function buildCases(options: Options, sim: SimInfo | undefined, simWhy: string |
       `login=${sim?.username ?? 'admin'}`,
       `passwd=${sim?.password ?? 'admin'}`,
       `tenant_name=${sim?.project ?? 'admin'}`,
-      'project_domain=Default',
-      'user_domain=Default',
+      `project_domain=${sim?.projectDomain ?? 'Default'}`,
+      `user_domain=${sim?.userDomain ?? 'Default'}`,
       '',
     ].join('\n');
 
@@ -408,6 +412,10 @@ async function main(): Promise<void> {
   const png = renderBarChart(`Cold start, ${options.runs} runs, node ${process.versions.node}`, [
     { title: 'Wall time, mean (ms)', unit: 'ms', bars: bars((r) => r.meanMs), missingText: 'n/a (not built or failed)' },
     { title: 'Peak RSS (MB)', unit: 'MB', bars: bars((r) => r.peakRssMb), missingText: 'n/a (not built or failed)' },
+  ], [
+    { label: 'node baseline', color: COLORS.baseline },
+    { label: 'nova-ha-agents', color: COLORS.ours },
+    { label: 'classic (python)', color: COLORS.classic },
   ]);
   writeFileSync(join(options.out, 'coldstart.png'), png);
   console.log(`\nwrote ${relative(process.cwd(), join(options.out, 'coldstart.png'))}, coldstart.md, coldstart.json`);

@@ -107,13 +107,20 @@ export function textWidth(text: string): number {
 }
 
 /** Renders the panels one under the other, bars scaled per panel, and returns the PNG bytes. */
-export function renderBarChart(title: string, panels: Panel[]): Buffer {
+export function renderBarChart(title: string, panels: Panel[], legend: Array<{ label: string; color: Rgb }> = []): Buffer {
   const labelWidth = Math.max(...panels.flatMap((panel) => panel.bars.map((bar) => textWidth(bar.label)))) + 2 * MARGIN;
   const panelHeight = (panel: Panel) => LINE + 2 * BAR_GAP + panel.bars.length * (BAR_HEIGHT + BAR_GAP);
   const height = MARGIN + LINE + 2 * BAR_GAP + panels.reduce((sum, panel) => sum + panelHeight(panel) + BAR_GAP, 0) + MARGIN;
   const width = Math.max(WIDTH, labelWidth + VALUE_ROOM + 300);
   const canvas = new Canvas(width, height);
   canvas.text(MARGIN, MARGIN, title);
+  // The legend sits on the title line, right-aligned: a swatch and a name per colour.
+  let legendX = width - MARGIN - legend.reduce((sum, item) => sum + LINE + 6 + textWidth(item.label) + 18, 0);
+  for (const item of legend) {
+    canvas.rect(legendX, MARGIN, LINE, LINE, item.color);
+    canvas.text(legendX + LINE + 6, MARGIN, item.label);
+    legendX += LINE + 6 + textWidth(item.label) + 18;
+  }
 
   let y = MARGIN + LINE + 2 * BAR_GAP;
   const barRoom = width - labelWidth - VALUE_ROOM - MARGIN;
