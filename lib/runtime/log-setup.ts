@@ -50,6 +50,8 @@ const SYSLOG_PRIORITIES: Record<LogLevel, string> = {
   debug: 'debug',
 };
 
+const DEFAULT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
 // `logger` must not hold up an action that Pacemaker times: a wedged syslog costs one second.
 const LOGGER_TIMEOUT_MS = 1000;
 
@@ -79,10 +81,12 @@ function appendQuietly(file: string, text: string): void {
   }
 }
 
-function syslog(facility: string, tag: string, level: LogLevel, text: string): void {
-  // The message goes on stdin, not argv, so it never shows in a process listing.
+function syslog(facility: string, tag: string, level: LogLevel, text: string, path: string): void {
+  // The message goes on stdin, not argv, so it never shows in a process listing; the child
+  // gets only PATH, not the agent's environment with its OCF_RESKEY_password.
   spawnSync('logger', ['-t', tag, '-p', `${facility}.${SYSLOG_PRIORITIES[level]}`], {
     input: text,
+    env: { PATH: path },
     timeout: LOGGER_TIMEOUT_MS,
     stdio: ['pipe', 'ignore', 'ignore'],
   });
@@ -111,7 +115,7 @@ export function createLogSink(options: LoggingOptions): LogSink {
       const text = `${LABELS[level]}: ${message}${formatFields(redact(fields))}`;
       const date = haDate(now());
       toStderr(`${tag}: ${text}\n`);
-      if (facility !== undefined) syslog(facility, tag, level, text);
+      if (facility !== undefined) syslog(facility, tag, level, text, env.PATH || DEFAULT_PATH);
       if (logFile !== undefined && level !== 'debug') appendQuietly(logFile, `${date}${tag}:    ${text}\n`);
       if (debugLog !== undefined && (level === 'debug' || debugLog !== logFile)) {
         appendQuietly(debugLog, `${tag}:\t${date}${text}\n`);
