@@ -51,6 +51,8 @@ export interface FenceContext<O extends FenceOptionSpecs> {
   readonly agent: string;
   readonly action: FenceAction;
   readonly options: FenceOptionValues<AllOptions<O>>;
+  /** Options set in the input, as opposed to filled from defaults. */
+  readonly given: ReadonlySet<keyof AllOptions<O> & string>;
   /** Bounds the whole action (`action_timeout`). */
   readonly deadline: Deadline;
   readonly timeouts: StepTimeouts;
@@ -104,6 +106,11 @@ export interface FenceAgentDeclaration<O extends FenceOptionSpecs> {
   needsLogin?: boolean;
   needsPassword?: boolean;
   standardDefaults?: Partial<Record<TunableStandardOption, number>>;
+  /**
+   * When this returns a reason, every device action (not metadata, help or validate-all)
+   * exits 0 at once without output: fence_compute's `record_only=disabled`.
+   */
+  inactive?(options: FenceOptionValues<AllOptions<O>>): string | undefined;
   /** Inline, or loaded only for actions that talk to the device (`() => import(...)`). */
   handlers: HandlerSource<O>;
 }

@@ -199,6 +199,12 @@ export async function runFenceAgent(agent: AnyAgent, io: FenceIo = processFenceI
   // Started before stdin was read: the fencer's clock started when it spawned us.
   const deadline = actionSeconds > 0 ? Deadline.in(actionSeconds * 1000 - (Date.now() - started)) : Deadline.never();
 
+  const inactive = action === 'validate-all' ? undefined : agent.inactive?.(values as FenceContext<FenceOptionSpecs>['options']);
+  if (inactive !== undefined) {
+    log.info(`${action}: nothing to do, ${inactive}`);
+    return FENCE_EXIT.success;
+  }
+
   try {
     if (action !== 'validate-all' && typeof values.password_script === 'string' && values.password === undefined) {
       values.password = await runPasswordScript(values.password_script, deadline.budget(Math.min(timeouts.shellMs, 60_000)));
@@ -207,6 +213,7 @@ export async function runFenceAgent(agent: AnyAgent, io: FenceIo = processFenceI
       agent: agent.name,
       action,
       options: values as FenceContext<FenceOptionSpecs>['options'],
+      given: given as FenceContext<FenceOptionSpecs>['given'],
       deadline,
       timeouts,
       log,
