@@ -161,6 +161,12 @@ export function novaServiceRoutes(cloud: Cloud): Route[] {
       if (binary !== null) list = list.filter((s) => s.binary === binary);
       return ok({ services: list.map((s) => serviceView(cloud, s, ctx.version)) });
     }),
+    // The legacy per-action URLs get their own templates so call counts read like Nova's log.
+    ...['enable', 'disable', 'disable-log-reason', 'force-down'].map((action) =>
+      route('nova', 'PUT', `/v2.1/os-services/${action}`, (ctx) =>
+        atLeast(ctx.version, '2.53') ? updateByUuid(cloud, ctx, action) : legacyAction(cloud, ctx, action),
+      ),
+    ),
     route('nova', 'PUT', '/v2.1/os-services/{service_id}', (ctx) => {
       const id = ctx.params['service_id'] ?? '';
       return atLeast(ctx.version, '2.53') ? updateByUuid(cloud, ctx, id) : legacyAction(cloud, ctx, id);
