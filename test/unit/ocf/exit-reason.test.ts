@@ -22,6 +22,12 @@ describe('ocf-exit-reason line', () => {
     expect(text.startsWith("endpoint_type 'x' is invalid: ")).toBe(true);
     expect(text.endsWith('...')).toBe(true);
   });
+  test('the limit is in bytes, as Pacemaker counts, and never splits a character', () => {
+    const text = exitReasonLine(`host ${'é'.repeat(100)}`, {}).slice('ocf-exit-reason:'.length, -1);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(EXIT_REASON_MAX);
+    expect(text).toMatch(/^host é+\.\.\.$/);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(EXIT_REASON_MAX - 3);
+  });
   test('exactly 128 characters are kept whole', () => {
     const message = 'z'.repeat(EXIT_REASON_MAX);
     expect(exitReasonLine(message, {})).toBe(`ocf-exit-reason:${message}\n`);
