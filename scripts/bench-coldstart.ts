@@ -8,7 +8,7 @@
  * Usage: scripts/bench-coldstart [--runs N] [--out DIR] [--scenario FILE] [--no-build] [--no-classic]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { COLORS, renderBarChart, type Rgb } from './lib/png-chart';
@@ -224,17 +224,40 @@ function stopSimulator(child: ChildProcess | undefined): void {
   }
 }
 
-/** Debian's fence_compute with the one-token fix Python 3.11 needs, and a stand-in attrd_updater. */
-function prepareClassic(scratch: string): { agent?: string; why?: string } {
-  if (!existsSync(CLASSIC_FENCE_COMPUTE)) return { why: 'n/a (fence-agents not installed)' };
-  const source = readFileSync(CLASSIC_FENCE_COMPUTE, 'utf8');
-  if (!source.startsWith('#!') || !source.split('\n')[0]?.includes('python')) {
-    return { why: `n/a (${CLASSIC_FENCE_COMPUTE} is not the Python agent; ours is installed there?)` };
+const isPythonAgent = (path: string) => existsSync(path) && /^#!.*python/.test(readFileSync(path, 'utf8').split('\n')[0] ?? '');
+
+/**
+ * Debian's own fence_compute: /usr/sbin/fence_compute, or, when our agent has been installed
+ * over it (the real-Pacemaker tests do that), the copy inside the fence-agents .deb.
+ */
+function findClassic(scratch: string): string | undefined {
+  if (isPythonAgent(CLASSIC_FENCE_COMPUTE)) return CLASSIC_FENCE_COMPUTE;
+  const debs = join(scratch, 'debs');
+  mkdirSync(debs, { recursive: true });
+  const cached = spawnSync('sh', ['-c', 'ls /var/cache/apt/archives/fence-agents_*.deb 2>/dev/null | tail -n 1'], { encoding: 'utf8', timeout: 10_000 });
+  let deb = cached.stdout.trim();
+  if (!deb) {
+    spawnSync('apt-get', ['download', 'fence-agents'], { cwd: debs, timeout: 120_000 });
+    deb = readdirSync(debs).filter((file) => file.endsWith('.deb')).map((file) => join(debs, file))[0] ?? '';
   }
+  if (!deb) return undefined;
+  const unpacked = join(scratch, 'fence-agents');
+  spawnSync('dpkg-deb', ['-x', deb, unpacked], { timeout: 60_000 });
+  const agent = join(unpacked, 'usr/sbin/fence_compute');
+  return isPythonAgent(agent) ? agent : undefined;
+}
+
+/** Debian's fence_compute with the one-token fix Python 3.11 needs. */
+function prepareClassic(scratch: string): { agent?: string; pythonPath?: string; why?: string } {
+  const classic = findClassic(scratch);
+  if (!classic) return { why: 'n/a (Debian fence-agents not installed, and no .deb to take it from)' };
+  const source = readFileSync(classic, 'utf8');
   if (!existsSync(SYSTEM_PYTHON)) return { why: `n/a (${SYSTEM_PYTHON} missing)` };
   const agent = join(scratch, 'classic-fence_compute');
   writeFileSync(agent, source.replaceAll('inspect.getargspec(', 'inspect.getfullargspec('), { mode: 0o755 });
-  return { agent };
+  // Its fencing library lives in <prefix>/share/fence, beside the copy it came from.
+  const library = join(classic, '../../share/fence');
+  return { agent, ...(existsSync(library) ? { pythonPath: library } : {}) };
 }
 
 function writeStandInAttrd(scratch: string): string {
@@ -325,10 +348,12 @@ function buildCases(options: Options, sim: SimInfo | undefined, simWhy: string |
   if (options.classic) {
     const classic = prepareClassic(scratch);
     const python = classic.agent ? [SYSTEM_PYTHON, classic.agent] : [];
+    const pythonEnv: Record<string, string> = classic.pythonPath ? { PYTHONPATH: classic.pythonPath } : {};
     cases.push({
       label: 'classic fence_compute -o metadata',
       group: 'classic',
       argv: [...python, '-o', 'metadata'],
+      env: pythonEnv,
       ...(classic.why ? { unavailable: classic.why } : {}),
     });
     const classicStatus = classic.why ?? (sim ? undefined : simWhy);
@@ -337,7 +362,7 @@ function buildCases(options: Options, sim: SimInfo | undefined, simWhy: string |
       group: 'classic',
       argv: python,
       input: fenceStdin('status'),
-      env: { PATH: path },
+      env: { PATH: path, ...pythonEnv },
       ...(classicStatus ? { unavailable: classicStatus } : {}),
     });
   }
