@@ -93,6 +93,25 @@ function query(rpmFile: string, format: string): string[] {
     expect(requires.filter((line) => !line.startsWith('rpmlib('))).toEqual(['nodejs >= 20']);
   });
 
+  test('installs with rpm into a scratch root, where the agents answer meta-data as nobody', () => {
+    const root = join(out, 'root');
+    const rpm = (args: string[]) => spawnSync('rpm', ['--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
+    expect(rpm(['--initdb']).status).toBe(0);
+    // --nodeps: nodejs comes from dpkg here, which the rpm database does not know.
+    const install = rpm(['-i', '--nodeps', '--noscripts', rpmFile]);
+    expect(install.status).toBe(0);
+    expect(rpm(['-q', 'nova-ha-agents']).stdout.trim()).toBe(`nova-ha-agents-${version}-1.noarch`);
+    expect(rpm(['-V', '--nodeps', 'nova-ha-agents']).status).toBe(0); // sizes, digests, modes as packaged
+    if (process.getuid?.() !== 0) return;
+    for (const name of built.filter((n) => n !== 'nova-ha')) {
+      const path = join(root, BUNDLE_PATHS[name] ?? '');
+      const action = name === 'fence_compute' ? '-o metadata' : 'meta-data';
+      const result = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `'${path}' ${action}`], { encoding: 'utf8', timeout: 30_000 });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`<resource-agent name="${name}"`);
+    }
+  });
+
   test('reports the CLIs that are not built yet', () => {
     const missing = Object.keys(BUNDLE_PATHS).filter((name) => !built.includes(name));
     if (missing.length) expect(buildLog).toContain(`not built, not installed: ${missing.join(' ')}`);
