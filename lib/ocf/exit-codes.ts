@@ -51,8 +51,9 @@ const ERROR_CODES: Record<ErrorKind, OcfExitCode> = {
   timeout: OCF_EXIT.ERR_GENERIC,
 };
 
-export function exitCodeForResult(result: OcfResult): OcfExitCode {
-  return RESULT_CODES[result];
+/** Undefined for a value that is not an OcfResult (a handler written without the types). */
+export function exitCodeForResult(result: OcfResult): OcfExitCode | undefined {
+  return Object.hasOwn(RESULT_CODES, result) ? RESULT_CODES[result] : undefined;
 }
 
 /** Any thrown value → exit code; an unexpected exception is a generic failure. */

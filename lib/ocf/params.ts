@@ -86,15 +86,19 @@ function parseOne(name: string, spec: ParamSpec, raw: string | undefined): strin
   }
 }
 
+/** Registers the values of `secret` parameters, before anything has a chance to log them. */
+export function registerDeclaredSecrets(decls: ParamDecls, env: NodeJS.ProcessEnv): void {
+  for (const [name, spec] of Object.entries(decls)) {
+    if (spec.secret === true) registerSecret(env[envKey(name)]);
+  }
+}
+
 /**
  * `OCF_RESKEY_*` → typed parameters. Throws ConfigError naming the first bad or missing
  * parameter. Secrets are registered before anything else can log them.
  */
 export function parseParams<D extends ParamDecls>(decls: D, env: NodeJS.ProcessEnv): Params<D> {
-  for (const [name, spec] of Object.entries(decls)) {
-    const raw = env[envKey(name)];
-    if (spec.secret === true && raw) registerSecret(raw);
-  }
+  registerDeclaredSecrets(decls, env);
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const [name, spec] of Object.entries(decls)) {
     out[name] = parseOne(name, spec, env[envKey(name)]);

@@ -12,7 +12,7 @@ import { actionDeadline, checkLevel, instanceName, isProbe, stateDir } from './c
 import { OCF_EXIT, UnimplementedError, exitCodeForError, exitCodeForResult, type OcfExitCode } from './exit-codes';
 import { exitReasonLine } from './exit-reason';
 import { renderMetadata } from './metadata';
-import { parseParams, type ParamDecls, type Params } from './params';
+import { parseParams, registerDeclaredSecrets, type ParamDecls, type Params } from './params';
 import { unimplementedReason, usageText } from './usage';
 
 export interface AgentIo {
@@ -47,11 +47,23 @@ export async function runAgent<D extends ParamDecls>(
     return OCF_EXIT.SUCCESS;
   }
 
-  const instance = instanceName(agent.name, env);
+  registerDeclaredSecrets(agent.parameters, env);
   const secretNames = Object.entries(agent.parameters)
     .filter(([, spec]) => spec.secret === true)
     .map(([name]) => name);
   setupLogging({ agent: agent.name, instance: env.OCF_RESOURCE_INSTANCE, env, stderr: io.stderr, redactFields: secretNames });
+  const code = await dispatch(agent, action, env, io);
+  // The classic agents end the same way; visible with HA_debug.
+  log.debug(`${instanceName(agent.name, env)} ${action} : ${code}`);
+  return code;
+}
+
+async function dispatch<D extends ParamDecls>(
+  agent: Agent<D>,
+  action: string,
+  env: NodeJS.ProcessEnv,
+  io: AgentIo,
+): Promise<OcfExitCode> {
 
   const fail = (error: unknown): OcfExitCode => {
     const message = errorMessage(error);
@@ -101,11 +113,13 @@ export async function runAgent<D extends ParamDecls>(
       log,
       isProbe: isProbe(action, env),
       checkLevel: checkLevel(env),
-      instance,
+      instance: instanceName(agent.name, env),
       stateDir: stateDir(env),
       env,
     });
-    return exitCodeForResult(result);
+    const code = exitCodeForResult(result);
+    if (code === undefined) return fail(new Error(`${action} handler returned '${String(result)}', not an OCF result`));
+    return code;
   } catch (error) {
     return fail(error);
   }

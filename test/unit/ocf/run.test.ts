@@ -172,6 +172,19 @@ describe('results and errors → exit codes, in one place', () => {
     expect(outcome.stderr).toMatch(new RegExp(`^Probe\\(rsc1\\)\\[\\d+\\]: ERROR: ${message}$`, 'm'));
   });
 
+  test('a handler returning something that is not an OCF result is a generic failure, not success', async () => {
+    monitorResult = 'fine' as OcfResult;
+    const outcome = await run('monitor', recurring);
+    expect(outcome.code).toBe(1);
+    expect(reasons(outcome.stderr)).toEqual(["ocf-exit-reason:monitor handler returned 'fine', not an OCF result"]);
+  });
+
+  test('with HA_debug the last log line is "<instance> <action> : <rc>", as the classic agents end', async () => {
+    const outcome = await run('monitor', { ...recurring, HA_debug: '1' });
+    expect(outcome.stderr.trimEnd().split('\n').pop()).toMatch(/^Probe\(rsc1\)\[\d+\]: DEBUG: rsc1 monitor : 0$/);
+    expect((await run('monitor', recurring)).stderr).toBe('');
+  });
+
   test('the exit reason uses OCF_EXIT_REASON_PREFIX and never shows a secret', async () => {
     thrown = new AgentError('generic', 'keystone refused password hunter2-secret');
     const outcome = await run('monitor', { ...recurring, OCF_RESKEY_password: 'hunter2-secret', OCF_EXIT_REASON_PREFIX: 'why:' });
