@@ -8,6 +8,11 @@
  */
 import { AgentError } from '../runtime/errors';
 
+/** Node's TLS verification failures (self-signed, unknown CA, expired, wrong name). */
+function isTlsProblem(detail: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|Hostname\/IP does not match/i.test(detail);
+}
+
 /** A connection to Keystone failed (refused, reset, DNS, TLS, timeout within the call cap). */
 export class KeystoneUnreachableError extends AgentError {
   constructor(
@@ -15,7 +20,11 @@ export class KeystoneUnreachableError extends AgentError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super('generic', `cannot reach Keystone at ${url} (${detail}): check auth_url / the network`, options);
+    super(
+      'generic',
+      `cannot reach Keystone at ${url} (${detail}): ${isTlsProblem(detail) ? 'check ca_bundle (or insecure)' : 'check auth_url / the network'}`,
+      options,
+    );
   }
 }
 
@@ -29,7 +38,9 @@ export class ServiceUnreachableError extends AgentError {
   ) {
     super(
       'generic',
-      `cannot reach ${service} at ${url} (${detail}): check endpoint_type / region_name / the network`,
+      `cannot reach ${service} at ${url} (${detail}): ${
+        isTlsProblem(detail) ? 'check ca_bundle (or insecure)' : 'check endpoint_type / region_name / the network'
+      }`,
       options,
     );
   }
