@@ -350,3 +350,42 @@ describe('bad input and broken clouds', () => {
     expect(run.stderr).not.toContain('wrong-one');
   });
 });
+
+describe('other credential sources', () => {
+  it('takes credentials from a named cloud in clouds.yaml (cloud=, clouds_yaml=)', async () => {
+    const run = await fenceCompute(`action=status\nplug=cmp-e\ncloud=sim\nclouds_yaml=${sim.cloudsYamlPath}\n`);
+    expect(run).toMatchObject({ code: 0, stdout: 'Status: ON\n' });
+  });
+
+  it('takes the password from passwd_script, never printing it', async () => {
+    const script = join(work, 'password.sh');
+    writeFileSync(script, `#!/bin/sh\necho '${PASSWORD}'\n`, { mode: 0o700 });
+    const stdin = tripleo('status', 'cmp-e', `passwd_script=${script}\nverbose=1`).replace(`passwd=${PASSWORD}\n`, '');
+    const run = await fenceCompute(stdin, { HA_RSCTMP: mkdtempSync(join(work, 'state-')) });
+    expect(run).toMatchObject({ code: 0, stdout: 'Status: ON\n' });
+    expect(run.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe('Nova before microversion 2.53', () => {
+  let legacy: RunningSim;
+  beforeAll(async () => {
+    legacy = await startSim({ scenario: { ...scenario, nova: { maxVersion: '2.52' } } });
+  }, 60_000);
+  afterAll(async () => {
+    await legacy?.stop();
+  });
+
+  it('fences and unfences through the legacy os-services calls', async () => {
+    const opts = (action: string) =>
+      `action=${action}\nplug=cmp-e\nauth_url=${legacy.authUrl}\nlogin=admin\npasswd=${PASSWORD}\ntenant_name=admin\n`;
+    await legacy.resetCounters();
+    expect(await fenceCompute(opts('off'))).toMatchObject({ code: 0, stdout: 'Success: Powered OFF\n' });
+    setMark('cmp-e', 'no');
+    expect(await fenceCompute(opts('on'))).toMatchObject({ code: 0, stdout: 'Success: Powered ON\n' });
+    const { calls } = await legacy.calls();
+    const puts = Object.keys(calls).filter((route) => route.startsWith('PUT'));
+    expect(puts.sort()).toEqual(['PUT /v2.1/os-services/disable-log-reason', 'PUT /v2.1/os-services/enable', 'PUT /v2.1/os-services/force-down']);
+    expect(calls['PUT /v2.1/os-services/force-down']).toBe(2);
+  });
+});
