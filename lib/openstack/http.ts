@@ -249,8 +249,10 @@ export class ServiceHttp {
     }
   }
 
-  private transportError(error: unknown, url: string, budget: number, limitedByDeadline: boolean): Error {
-    const detail = transportDetail(error);
+  private transportError(raw: unknown, url: string, budget: number, limitedByDeadline: boolean): Error {
+    const detail = transportDetail(raw);
+    // Axios errors carry the request config, X-Auth-Token included: keep only the words.
+    const error = new Error(raw instanceof Error ? `${detail}: ${raw.message}` : detail);
     const timedOut = ['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED', 'TimeoutError', 'AbortError'].includes(detail) ||
       /timeout|aborted/i.test(detail);
     if (timedOut) {

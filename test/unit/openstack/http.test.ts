@@ -201,3 +201,18 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+describe('secrets in errors', () => {
+  it('a transport error keeps no request config (and so no token) in its cause chain', async () => {
+    const port = await closedPort();
+    const auth: TokenProvider = { token: async () => 'token-that-must-not-leak', renew: async () => 'x' };
+    const error = await caught(client({ baseUrl: `http://127.0.0.1:${port}`, auth }).get('/', { what: 'x' }));
+    const seen = new Set<unknown>();
+    const dump = (value: unknown): string => {
+      if (value === null || typeof value !== 'object' || seen.has(value)) return String(value);
+      seen.add(value);
+      return Object.getOwnPropertyNames(value).map((key) => `${key}=${dump((value as Record<string, unknown>)[key])}`).join(' ');
+    };
+    expect(dump(error)).not.toContain('token-that-must-not-leak');
+  });
+});
