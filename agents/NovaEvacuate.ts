@@ -12,7 +12,8 @@ import { defineAgent, main, notImplemented } from '../lib/ocf';
 
 const PENDING = 'evacuation is not part of this release yet';
 
-export const novaEvacuate = defineAgent({
+// Not exported: importing an agent entry would run it; share pieces through lib/agents instead.
+const novaEvacuate = defineAgent({
   name: 'NovaEvacuate',
   version: '1.0',
   shortdesc: 'Evacuate instances from failed compute nodes',

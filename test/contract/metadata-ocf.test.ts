@@ -3,6 +3,7 @@
  * metadata/<Agent>.xml, and that document is valid the three ways the tools check it.
  * Needs `npm run build` first; regenerate the golden files with `npm run metadata`.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -46,6 +47,15 @@ describe.each(OCF_AGENTS)('%s meta-data', (name) => {
     const rng = xmllint(['--relaxng', '/usr/share/resource-agents/metadata.rng'], output);
     expect(rng.status).toBe(0);
     expect(rng.stderr).toBe('- validates\n');
+  });
+
+  test('a reader that closes early gets no stack trace and the agent still exits 0 (EPIPE)', () => {
+    const result = spawnSync('bash', ['-c', `${agents.path(name)} meta-data | true; echo "rc=\${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.stdout).toBe('rc=0\n');
+    expect(result.stderr).toBe('');
   });
 
   test('meta-data does not depend on the environment', () => {
