@@ -18,7 +18,7 @@ export class SimApi {
     readonly glanceUrl: string,
   ) {}
 
-  async login(user = 'admin', password = 'admin', project = 'admin'): Promise<ApiResponse> {
+  async login(user = 'admin', password = 'admin', project = 'admin'): Promise<ApiResponse<any>> {
     const res = await this.raw('POST', `${this.authUrl}/auth/tokens`, {
       auth: {
         identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },

@@ -114,6 +114,7 @@ export function buildCloud(input: Scenario, overrides: BuildOverrides = {}): Clo
       used: { vcpus: 0, ramMb: 0, diskGb: 0 },
       alive: true,
       diedAt: null,
+      epoch: 0,
       segment: h.segment ?? null,
       reserved: h.reserved ?? false,
       maxConcurrentBuilds: h.maxConcurrentBuilds ?? 10,

@@ -145,6 +145,7 @@ export class Cloud {
     if (!host.alive) return;
     host.alive = false;
     host.diedAt = this.now();
+    host.epoch++;
     for (const id of this.byHost.get(name) ?? []) {
       const inst = this.instances.get(id);
       if (inst) inst.powerState = 4;
@@ -163,6 +164,7 @@ export class Cloud {
     host.diedAt = null;
     const svc = this.services.get(name);
     if (svc) svc.updatedAt = this.now();
+    this.failInterruptedRebuilds(host);
     this.later(this.timing.reviveCleanupSec, () => {
       if (!host.alive) return;
       for (const m of this.migrations) {
@@ -180,6 +182,28 @@ export class Cloud {
         this.recordAction(inst, 'stop', null);
       }
     });
+  }
+
+  /**
+   * Rebuilds this host was running or queueing when it died never finish: on restart
+   * nova-compute puts those instances in ERROR and their migrations become `failed`.
+   */
+  private failInterruptedRebuilds(host: Host): void {
+    host.activeBuilds = 0;
+    host.buildQueue = [];
+    for (const m of this.migrations) {
+      if (m.destCompute !== host.name || m.status !== 'pre-migrating') continue;
+      m.status = 'failed';
+      m.updatedAt = this.now();
+      const inst = this.instances.get(m.instanceId);
+      if (!inst) continue;
+      const flavor = this.flavors.get(inst.flavorId);
+      if (flavor) this.claim(host, flavor, -1);
+      if (inst.evacuation === m.id) {
+        inst.evacuation = null;
+        this.setPower(inst, 'error');
+      }
+    }
   }
 
   // ---- instances ------------------------------------------------------------------------

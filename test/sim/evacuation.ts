@@ -128,11 +128,13 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
   m.status = 'pre-migrating';
   m.updatedAt = cloud.now();
   const dest = target;
+  const epoch = dest.epoch;
   cloud.withBuildSlot(dest, () => {
+    if (dest.epoch !== epoch) return;
     inst.taskState = 'rebuild_spawning';
     cloud.later(cloud.drawSec(cloud.timing.rebuildSec), () => {
-      // A destination that died mid-rebuild never reports back.
-      if (!dest.alive) return;
+      // A destination that died mid-rebuild never reports back (its restart fails the rebuild).
+      if (!dest.alive || dest.epoch !== epoch) return;
       cloud.releaseBuildSlot(dest);
       const injected = cloud.faults.fire('rebuild-fail', { host: dest.name });
       const notShared = req.onSharedStorage === true && !cloud.config.sharedStorage;

@@ -18,6 +18,8 @@ export interface Host {
   alive: boolean;
   /** When the host died (ms epoch); its service reads `down` service_down_time later. */
   diedAt: number | null;
+  /** Bumped at every death: work started in an earlier life never reports back. */
+  epoch: number;
   segment: string | null;
   reserved: boolean;
   maxConcurrentBuilds: number;

@@ -214,3 +214,56 @@ describe('instance actions', () => {
     expect(started.status).toBe(409);
   });
 });
+
+describe('configured limits', () => {
+  test('from 2.95 (when the cloud offers it) an evacuated ACTIVE instance arrives stopped', async () => {
+    const s2 = await startSim({
+      scenario: { hosts: [{ name: 'h1' }, { name: 'h2' }], flavors: [{ name: 'f' }], instances: [{ id: 'd0000000-0000-4000-8000-000000000001', host: 'h1', flavor: 'f' }, { id: 'd0000000-0000-4000-8000-000000000002', host: 'h1', flavor: 'f' }] },
+      nova: { maxVersion: '2.95' },
+      timing: { timeScale: 20, schedulingSec: 0, rebuildSec: 0.5 },
+    });
+    try {
+      const api2 = new SimApi(s2.authUrl, s2.novaUrl, s2.glanceUrl);
+      await api2.login();
+      await s2.killHost('h1');
+      await api2.nova('PUT', '/os-services/force-down', '2.11', { host: 'h1', binary: 'nova-compute', forced_down: true });
+      expect((await api2.nova('POST', '/servers/d0000000-0000-4000-8000-000000000001/action', '2.95', { evacuate: {} })).status).toBe(200);
+      expect((await api2.nova('POST', '/servers/d0000000-0000-4000-8000-000000000002/action', '2.94', { evacuate: {} })).status).toBe(200);
+      const at295 = await s2.waitFor(async () => {
+        const s = (await api2.nova('GET', '/servers/d0000000-0000-4000-8000-000000000001')).body.server;
+        return s['OS-EXT-SRV-ATTR:host'] === 'h2' && s['OS-EXT-STS:task_state'] === null ? s : null;
+      });
+      expect(at295.status).toBe('SHUTOFF');
+      const at294 = await s2.waitFor(async () => {
+        const s = (await api2.nova('GET', '/servers/d0000000-0000-4000-8000-000000000002')).body.server;
+        return s['OS-EXT-SRV-ATTR:host'] === 'h2' && s['OS-EXT-STS:task_state'] === null ? s : null;
+      });
+      expect(at294.status).toBe('ACTIVE');
+    } finally {
+      await s2.stop();
+    }
+  });
+
+  test('a destination that dies mid-rebuild fails the evacuation when it restarts', async () => {
+    const s2 = await startSim({
+      scenario: { hosts: [{ name: 'h1' }, { name: 'h2' }], flavors: [{ name: 'f' }], instances: [{ id: 'd0000000-0000-4000-8000-000000000003', host: 'h1', flavor: 'f' }] },
+      timing: { timeScale: 20, schedulingSec: 0, rebuildSec: 100, reviveCleanupSec: 0 },
+    });
+    try {
+      const api2 = new SimApi(s2.authUrl, s2.novaUrl, s2.glanceUrl);
+      await api2.login();
+      await s2.killHost('h1');
+      await api2.nova('PUT', '/os-services/force-down', '2.11', { host: 'h1', binary: 'nova-compute', forced_down: true });
+      expect((await api2.nova('POST', '/servers/d0000000-0000-4000-8000-000000000003/action', '2.68', { evacuate: {} })).status).toBe(200);
+      await s2.waitFor(async () => (await s2.state()).migrations.byStatus['pre-migrating'] === 1);
+      await s2.killHost('h2');
+      await s2.reviveHost('h2');
+      const s = (await api2.nova('GET', '/servers/d0000000-0000-4000-8000-000000000003')).body.server;
+      expect(s).toMatchObject({ status: 'ERROR', 'OS-EXT-STS:task_state': null, 'OS-EXT-SRV-ATTR:host': 'h1' });
+      expect((await s2.state()).migrations.byStatus).toEqual({ failed: 1 });
+      expect((await s2.state({ host: 'h2' })).hosts[0]!.used.vcpus).toBe(0);
+    } finally {
+      await s2.stop();
+    }
+  });
+});

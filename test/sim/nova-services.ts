@@ -171,13 +171,18 @@ export function novaServiceRoutes(cloud: Cloud): Route[] {
       const id = ctx.params['service_id'] ?? '';
       return atLeast(ctx.version, '2.53') ? updateByUuid(cloud, ctx, id) : legacyAction(cloud, ctx, id);
     }),
-    route('nova', 'GET', '/v2.1/os-hypervisors', (ctx) => ok({ hypervisors: hypervisors(cloud, ctx.version, false) })),
-    route('nova', 'GET', '/v2.1/os-hypervisors/detail', (ctx) => ok({ hypervisors: hypervisors(cloud, ctx.version, true) })),
+    route('nova', 'GET', '/v2.1/os-hypervisors', (ctx) => ok({ hypervisors: hypervisors(cloud, ctx, false) })),
+    route('nova', 'GET', '/v2.1/os-hypervisors/detail', (ctx) => ok({ hypervisors: hypervisors(cloud, ctx, true) })),
   ];
 }
 
-function hypervisors(cloud: Cloud, v: Version, detail: boolean) {
-  return [...cloud.services.values()].map((svc) => {
+function hypervisors(cloud: Cloud, ctx: RequestContext, detail: boolean) {
+  const v = ctx.version;
+  // From 2.53 `hypervisor_hostname_pattern` filters by substring, as Nova's DB query does.
+  const pattern = atLeast(v, '2.53') ? ctx.query.get('hypervisor_hostname_pattern') : null;
+  const services = [...cloud.services.values()].filter((s) => pattern === null || s.host.includes(pattern));
+  if (pattern !== null && services.length === 0) throw new SimHttpError(404, `No hypervisor matching '${pattern}' could be found.`);
+  return services.map((svc) => {
     const host = cloud.hosts.get(svc.host)!;
     const base = {
       id: atLeast(v, '2.53') ? svc.uuid : svc.intId,

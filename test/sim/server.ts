@@ -129,7 +129,9 @@ async function handle(
   const url = new URL(req.url ?? '/', `http://${host}`);
   const origin = `http://${host}`;
   const method = (req.method ?? 'GET').toUpperCase();
-  const prefix = PREFIXES.find(([p]) => url.pathname === p || url.pathname.startsWith(`${p}/`));
+  // The bare root answers Keystone's version discovery too (an auth_url without a path).
+  const prefix: [string, ApiName] | undefined =
+    url.pathname === '/' ? ['', 'keystone'] : PREFIXES.find(([p]) => url.pathname === p || url.pathname.startsWith(`${p}/`));
   if (!prefix) {
     send(res, 404, { error: `no such API: ${url.pathname}` });
     return;
