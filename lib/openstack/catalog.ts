@@ -3,7 +3,7 @@
  * interface and region.
  */
 import { ConfigError } from '../runtime/errors';
-import type { EndpointInterface } from './credentials';
+import { parseInterface, type EndpointInterface } from './credentials';
 
 export interface CatalogEndpoint {
   readonly interface: string;
@@ -50,15 +50,17 @@ export function parseCatalog(raw: unknown): Catalog {
 }
 
 /**
- * The URL of `serviceType` at `iface`, in `region` when given. Without a region the first
+ * The URL of `serviceType` at `interfaceName` (public/internal/admin or the v2 spellings
+ * publicURL/internalURL/adminURL), in `region` when given. Without a region the first
  * matching endpoint wins, as keystoneauth does.
  */
 export function findEndpoint(
   catalog: Catalog,
   serviceType: string,
-  iface: EndpointInterface,
+  interfaceName: EndpointInterface | string,
   region?: string,
 ): string {
+  const iface = parseInterface(interfaceName);
   const service = catalog.find((entry) => entry.type === serviceType);
   if (!service) {
     const types = catalog.map((entry) => entry.type).join(', ') || 'none';

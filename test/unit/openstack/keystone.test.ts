@@ -9,6 +9,7 @@ import { resolveAuthSpec, type AuthParams } from '../../../lib/openstack/credent
 import { AuthenticationError, KeystoneUnreachableError } from '../../../lib/openstack/errors';
 import { closeHttpAgents } from '../../../lib/openstack/http';
 import { KeystoneSession, authRequestBody, forgetProcessTokens } from '../../../lib/openstack/keystone';
+import { findEndpoint, parseCatalog } from '../../../lib/openstack/catalog';
 import { APP_CRED_SECRET, FakeOpenStack, PASSWORD, computePath } from './fake-openstack';
 
 const cloud = new FakeOpenStack();
@@ -198,5 +199,35 @@ describe('catalog lookup', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/no internal endpoint in region Nowhere .*check endpoint_type \/ region_name/);
     await expect(session().endpoint('volumev3')).rejects.toThrow("the Keystone catalog has no 'volumev3' service");
+  });
+});
+
+describe('findEndpoint', () => {
+  const catalog = parseCatalog([
+    {
+      type: 'compute',
+      endpoints: [
+        { interface: 'public', region_id: 'RegionOne', url: 'https://pub/v2.1' },
+        { interface: 'internal', region: 'RegionOne', url: 'http://int/v2.1' },
+        { interface: 'internal', region_id: 'RegionTwo', url: 'http://int2/v2.1' },
+      ],
+    },
+    { type: 'broken' },
+    'not a service',
+  ]);
+
+  it.each([
+    ['internalURL', undefined, 'http://int/v2.1'],
+    ['internal', 'RegionTwo', 'http://int2/v2.1'],
+    ['publicURL', 'RegionOne', 'https://pub/v2.1'],
+  ])('%s in %s → %s', (iface, region, url) => {
+    expect(findEndpoint(catalog, 'compute', iface, region)).toBe(url);
+  });
+
+  it('rejects an unknown interface spelling and lists what the service offers when none matches', () => {
+    expect(() => findEndpoint(catalog, 'compute', 'private')).toThrow(/endpoint_type 'private' is not one of/);
+    expect(() => findEndpoint(catalog, 'compute', 'adminURL')).toThrow(
+      "the catalog's 'compute' service has no admin endpoint (it has: public in RegionOne, internal in RegionOne, internal in RegionTwo): check endpoint_type / region_name",
+    );
   });
 });
