@@ -67,3 +67,40 @@ describe.each(OCF_AGENTS)('%s meta-data', (name) => {
     expect(withEnv).toEqual({ status: 0, stdout: output, stderr: '' });
   });
 });
+
+/** Drop-in: every parameter and operation timeout of the classic agents (both variants). */
+const CLASSIC = {
+  NovaEvacuate: {
+    parameters: ['auth_url', 'username', 'password', 'tenant_name', 'domain', 'user_domain', 'project_domain',
+      'endpoint_type', 'region_name', 'insecure', 'no_shared_storage', 'verbose', 'evacuate_delay'],
+    actions: { start: '20s', stop: '20s', monitor: '600s', 'validate-all': '20s', 'meta-data': '5s' },
+  },
+  NovaCompute: {
+    parameters: ['auth_url', 'username', 'password', 'tenant_name', 'domain', 'endpoint_type', 'region_name',
+      'insecure', 'no_shared_storage', 'evacuation_delay'],
+    actions: { start: '600s', stop: '300s', monitor: '20s', 'validate-all': '20s', 'meta-data': '5s' },
+  },
+} as const;
+const classicFor = (name: (typeof OCF_AGENTS)[number]) => (name === 'NovaEvacuate' ? CLASSIC.NovaEvacuate : CLASSIC.NovaCompute);
+const NEW_CREDENTIAL_OPTIONS = ['cloud', 'clouds_yaml', 'credentials_file', 'ca_bundle', 'application_credential_id',
+  'application_credential_secret', 'state_dir', 'user_domain', 'project_domain'];
+
+describe.each(OCF_AGENTS)('%s is a drop-in for the classic agent', (name) => {
+  const xml = () => readFileSync(join(repoRoot, 'metadata', `${name}.xml`), 'utf8');
+  test('every classic parameter and the new credential options are declared', () => {
+    const declared = [...xml().matchAll(/<parameter name="([^"]+)"/g)].map((match) => match[1]);
+    for (const parameter of [...classicFor(name).parameters, ...NEW_CREDENTIAL_OPTIONS]) expect(declared).toContain(parameter);
+  });
+  test('the classic operation timeouts, monitor every 10 s at depth 0', () => {
+    const actions = Object.fromEntries([...xml().matchAll(/<action name="([^"]+)" timeout="([^"]+)"/g)].map((m) => [m[1], m[2]]));
+    expect(actions).toEqual(classicFor(name).actions);
+    expect(xml()).toMatch(/<action name="monitor" timeout="\d+s" interval="10s" depth="0" \/>/);
+  });
+  test('the classic defaults: internalURL, insecure off, delays', () => {
+    const text = xml();
+    expect(text).toMatch(/<parameter name="endpoint_type"(?:(?!</parameter>)[^])*?<content type="string" default="internalURL" \/>/);
+    expect(text).toMatch(/<parameter name="insecure"(?:(?!</parameter>)[^])*?<content type="boolean" default="false" \/>/);
+    if (name === 'NovaEvacuate') expect(text).toMatch(/<parameter name="evacuate_delay"(?:(?!</parameter>)[^])*?default="0" \/>/);
+    else expect(text).toMatch(/<parameter name="evacuation_delay"(?:(?!</parameter>)[^])*?default="120" \/>/);
+  });
+});
