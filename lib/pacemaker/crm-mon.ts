@@ -39,6 +39,8 @@ export interface ClusterStatus {
   nodeAttributes: Map<string, Map<string, string>>;
   /** As crm_mon lists it: newest first. */
   fenceHistory: FenceEvent[];
+  /** False when crm_mon could not ask the fencer (`<fence_history status="102"/>`): the history is unknown, not empty. */
+  fenceHistoryAvailable: boolean;
 }
 
 function nodeType(value: string | undefined): NodeType {
@@ -54,7 +56,13 @@ export async function parseCrmMonXml(xml: string): Promise<ClusterStatus> {
     throw new ToolFailedError(TOOL, ARGS, status.code, detail);
   }
   const nodesElement = child(result, 'nodes');
-  if (!nodesElement) throw new ToolOutputError(TOOL, 'no <nodes> element', xml);
+  if (!nodesElement) {
+    // While pacemakerd is starting, crm_mon reports "OK" with only an error inside:
+    // `<status code="0"><errors><error>Could not connect to the CIB: …`.
+    const detail = firstErrorLine({ stdout: xml, stderr: '' });
+    if (saysNotConnected(detail)) throw new ClusterUnavailableError(TOOL, detail);
+    throw new ToolOutputError(TOOL, 'no <nodes> element', xml);
+  }
 
   const nodes = children(nodesElement, 'node').map((element): ClusterNode => {
     const name = attr(element, 'name');
@@ -87,7 +95,9 @@ export async function parseCrmMonXml(xml: string): Promise<ClusterStatus> {
     nodeAttributes.set(name, values);
   }
 
-  const fenceHistory = children(child(result, 'fence_history') ?? {}, 'fence_event')
+  const fenceElement = child(result, 'fence_history');
+  const fenceStatus = fenceElement ? attr(fenceElement, 'status') : undefined;
+  const fenceHistory = children(fenceElement ?? {}, 'fence_event')
     .map(parseFenceEvent)
     .filter((event): event is FenceEvent => event !== undefined);
 
@@ -98,6 +108,7 @@ export async function parseCrmMonXml(xml: string): Promise<ClusterStatus> {
     nodes,
     nodeAttributes,
     fenceHistory,
+    fenceHistoryAvailable: fenceStatus === undefined || fenceStatus === '0',
   };
   const dc = dcElement && boolAttr(dcElement, 'present') ? attr(dcElement, 'name') : undefined;
   if (dc !== undefined) clusterStatus.dc = dc;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { getClusterStatus, parseCrmMonXml } from '../../../lib/pacemaker/crm-mon';
 import { listMembers, listNodes, localNodeName, parseMemberList } from '../../../lib/pacemaker/crm-node';
 import { ClusterUnavailableError, ToolOutputError } from '../../../lib/pacemaker/errors';
-import { CRM_MON_NOT_CONNECTED_XML, CRM_MON_XML } from './fixtures';
+import { CRM_MON_NO_DC_XML, CRM_MON_NOT_CONNECTED_XML, CRM_MON_STARTING_XML, CRM_MON_XML } from './fixtures';
 import { StandIns } from './stand-ins';
 
 const standIns = new StandIns();
@@ -61,11 +61,19 @@ describe('parseCrmMonXml', () => {
     expect(fenceHistory[2]?.exitReason).toBe('device failed');
   });
 
-  test('a cluster without a DC yet has no dc and is not quorate', async () => {
-    const xml = CRM_MON_XML.replace(/<current_dc [^>]*\/>/, '<current_dc present="false"/>');
-    const status = await parseCrmMonXml(xml);
+  test('a cluster still starting: no DC, no nodes, fence history unknown rather than empty', async () => {
+    const status = await parseCrmMonXml(CRM_MON_NO_DC_XML);
     expect(status.dc).toBeUndefined();
     expect(status.quorate).toBe(false);
+    expect(status.nodes).toEqual([]);
+    expect(status.fenceHistoryAvailable).toBe(false);
+    expect((await parseCrmMonXml(CRM_MON_XML)).fenceHistoryAvailable).toBe(true);
+  });
+
+  test('"OK" with only a CIB connection error inside is ClusterUnavailableError', async () => {
+    const parse = parseCrmMonXml(CRM_MON_STARTING_XML);
+    await expect(parse).rejects.toBeInstanceOf(ClusterUnavailableError);
+    await expect(parse).rejects.toThrow(/Could not connect to the CIB: Transport endpoint is not connected/);
   });
 
   test('a result without <nodes> is a ToolOutputError', async () => {

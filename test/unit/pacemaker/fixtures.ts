@@ -58,3 +58,32 @@ export const HISTORY_VERBOSE_XML = `<pacemaker-result api-version="2.25" request
 </pacemaker-result>
 `;
 
+
+/** crm_mon right after pacemakerd started: exit 0, status "OK", but no CIB connection yet. */
+export const CRM_MON_STARTING_XML = `<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <pacemakerd sys_from="pacemakerd" state="running" last_updated="2026-11-25 13:16:27Z"/>
+  <status code="0" message="OK">
+    <errors>
+      <error>Could not connect to the CIB: Transport endpoint is not connected</error>
+    </errors>
+  </status>
+</pacemaker-result>
+`;
+
+/** A moment later: the CIB answers, no DC yet, and the fencer is not connected. */
+export const CRM_MON_NO_DC_XML = `<pacemaker-result api-version="2.25" request="crm_mon -1 --output-as=xml">
+  <pacemakerd sys_from="pacemakerd" state="running" last_updated="2026-11-25 13:16:27Z"/>
+  <summary>
+    <stack type="unknown"/>
+    <current_dc present="false"/>
+    <last_update time="Wed Nov 25 13:16:27 2026"/>
+    <last_change time="" user="" client="" origin=""/>
+    <nodes_configured number="0"/>
+    <resources_configured number="0" disabled="0" blocked="0"/>
+    <cluster_options stonith-enabled="false" symmetric-cluster="true" no-quorum-policy="stop" maintenance-mode="false" stop-all-resources="false" stonith-timeout-ms="60000" priority-fencing-delay-ms="0"/>
+  </summary>
+  <nodes/>
+  <fence_history status="102"/>
+  <status code="0" message="OK"/>
+</pacemaker-result>
+`;
