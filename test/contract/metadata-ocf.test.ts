@@ -97,10 +97,13 @@ describe.each(OCF_AGENTS)('%s is a drop-in for the classic agent', (name) => {
     expect(xml()).toMatch(/<action name="monitor" timeout="\d+s" interval="10s" depth="0" \/>/);
   });
   test('the classic defaults: internalURL, insecure off, delays', () => {
-    const text = xml();
-    expect(text).toMatch(/<parameter name="endpoint_type"(?:(?!</parameter>)[^])*?<content type="string" default="internalURL" \/>/);
-    expect(text).toMatch(/<parameter name="insecure"(?:(?!</parameter>)[^])*?<content type="boolean" default="false" \/>/);
-    if (name === 'NovaEvacuate') expect(text).toMatch(/<parameter name="evacuate_delay"(?:(?!</parameter>)[^])*?default="0" \/>/);
-    else expect(text).toMatch(/<parameter name="evacuation_delay"(?:(?!</parameter>)[^])*?default="120" \/>/);
+    const content = (parameter: string) => {
+      const block = xml().split('</parameter>').find((part) => part.includes(`<parameter name="${parameter}"`));
+      return block?.match(/<content [^>]*>/)?.[0];
+    };
+    expect(content('endpoint_type')).toBe('<content type="string" default="internalURL" />');
+    expect(content('insecure')).toBe('<content type="boolean" default="false" />');
+    if (name === 'NovaEvacuate') expect(content('evacuate_delay')).toBe('<content type="integer" default="0" />');
+    else expect(content('evacuation_delay')).toBe('<content type="integer" default="120" />');
   });
 });
