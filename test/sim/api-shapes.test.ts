@@ -103,12 +103,16 @@ describe('Nova microversions', () => {
     expect(legacy.body).toEqual({ service: { host: 'cmp-c', binary: 'nova-compute', status: 'disabled', disabled_reason: 'maint' } });
     expect((await api.nova('PUT', '/os-services/enable', '2.11', { host: 'cmp-c' })).status).toBe(400);
     expect((await api.nova('PUT', '/os-services/enable', '2.11', { host: 'nope', binary: 'nova-compute' })).status).toBe(404);
-    expect((await api.nova('PUT', '/os-services/force-down', '2.10', { host: 'cmp-c', binary: 'nova-compute', forced_down: true })).status).toBe(404);
+    expect((await api.nova('PUT', '/os-services/force-down', '2.10', { host: 'cmp-c', binary: 'nova-compute' })).status).toBe(404);
+    expect((await api.nova('PUT', '/os-services/force-down', '2.10', { host: 'cmp-c', binary: 'nova-compute', forced_down: true })).status).toBe(400);
+    expect((await api.nova('PUT', '/os-services/disable', '2.11', { host: 'cmp-c', binary: 'nova-scheduler' })).status).toBe(400);
     const at253 = await api.nova('PUT', '/os-services/enable', '2.53', { host: 'cmp-c', binary: 'nova-compute' });
     expect(at253.status).toBe(400);
     expect(at253.body.badRequest.message).toBe('Invalid uuid enable');
     const uuid = (await api.nova('GET', '/os-services?host=cmp-c', '2.53')).body.services[0].id;
-    expect((await api.nova('PUT', `/os-services/${uuid}`, '2.11', { status: 'enabled' })).status).toBe(404);
+    expect((await api.nova('PUT', `/os-services/${uuid}`, '2.11', { host: 'cmp-c', binary: 'nova-compute' })).status).toBe(404);
+    expect((await api.nova('PUT', `/os-services/${uuid}`, '2.11', { status: 'enabled' })).status).toBe(400);
+    expect((await api.nova('PUT', `/os-services/${uuid}`, '2.53', {})).body.badRequest.message).toContain('No updates were requested');
     const reasonWithEnabled = await api.nova('PUT', `/os-services/${uuid}`, '2.53', { status: 'enabled', disabled_reason: 'x' });
     expect(reasonWithEnabled.status).toBe(400);
     const enabled = await api.nova('PUT', `/os-services/${uuid}`, '2.53', { status: 'enabled' });

@@ -20,7 +20,7 @@ export interface EvacuateRequest {
 }
 
 export interface EvacuateResult {
-  adminPass?: string;
+  adminPass?: string | null;
 }
 
 /** True while `inst` shows Nova's "ACTIVE on the old host, task_state null" window. */
@@ -92,7 +92,8 @@ export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
   );
 
   if (!atLeast(req.version, '2.14') && cloud.config.nova.enableInstancePassword) {
-    return { adminPass: req.adminPass ?? randomPassword(cloud) };
+    // On shared storage the disk is kept, so no password is generated (null).
+    return { adminPass: req.adminPass ?? (req.onSharedStorage ? null : randomPassword(cloud)) };
   }
   return {};
 }
@@ -101,8 +102,12 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
   const flavor = cloud.flavors.get(inst.flavorId);
   if (!flavor) return;
   let target: Host | undefined;
-  if (req.host !== undefined && req.force) {
-    target = cloud.hosts.get(req.host);
+  // A forced host (2.29–2.67), or any explicit host before 2.29, skips the scheduler's
+  // filters; the placement claim still needs room.
+  const bypass = req.host !== undefined && (req.force === true || !atLeast(req.version, '2.29'));
+  if (bypass) {
+    const forced = cloud.hosts.get(req.host ?? '');
+    target = forced && cloud.fits(forced, flavor) ? forced : undefined;
   } else {
     const candidates = req.host !== undefined ? [cloud.hosts.get(req.host)] : [...cloud.hosts.values()];
     let best: Host | undefined;
@@ -137,7 +142,8 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
       if (!dest.alive || dest.epoch !== epoch) return;
       cloud.releaseBuildSlot(dest);
       const injected = cloud.faults.fire('rebuild-fail', { host: dest.name });
-      const notShared = req.onSharedStorage === true && !cloud.config.sharedStorage;
+      // Before 2.14 the caller states onSharedStorage; the destination refuses a mismatch.
+      const notShared = req.onSharedStorage !== undefined && req.onSharedStorage !== cloud.config.sharedStorage;
       if (injected || notShared) {
         cloud.claim(dest, flavor, -1);
         finish(cloud, inst, m, 'failed');

@@ -86,6 +86,16 @@ describe('evacuate preconditions', () => {
     expect(moved.status).toBe('ACTIVE');
   });
 
+  test('before 2.29 an explicit host skips the scheduler filters (a disabled host is used); a password is generated', async () => {
+    await sim.killHost('cmp-a');
+    await fence('cmp-a');
+    const r = await api.nova('POST', `/servers/${A1}/action`, '2.11', { evacuate: { host: 'cmp-d', onSharedStorage: false } });
+    expect(r.status).toBe(200);
+    expect(r.body.adminPass).toMatch(/^[A-Za-z0-9]{12}$/);
+    const moved = await waitServer(A1, (s) => s['OS-EXT-STS:task_state'] === null && s['OS-EXT-SRV-ATTR:host'] !== 'cmp-a');
+    expect(moved['OS-EXT-SRV-ATTR:host']).toBe('cmp-d');
+  });
+
   test('a stopped instance stays SHUTOFF below 2.95; an ERROR one comes back ACTIVE', async () => {
     await sim.killHost('cmp-a');
     await fence('cmp-a');
@@ -104,7 +114,8 @@ describe('evacuate preconditions', () => {
     await fence('cmp-a');
     const r = await api.nova('POST', `/servers/${A1}/action`, '2.11', { evacuate: { onSharedStorage: true } });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ adminPass: expect.any(String) });
+    // On (claimed) shared storage the disk is kept: no password is generated.
+    expect(r.body).toEqual({ adminPass: null });
     await waitServer(A1, (s) => s.status === 'ERROR');
     const migs = await api.nova('GET', `/os-migrations?instance_uuid=${A1}&migration_type=evacuation`, '2.23');
     expect(migs.body.migrations.map((m: any) => m.status)).toEqual(['failed']);

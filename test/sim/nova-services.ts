@@ -64,15 +64,26 @@ function requireStrings(body: Record<string, unknown>, keys: string[]): void {
 
 function legacyAction(cloud: Cloud, ctx: RequestContext, action: string) {
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Record<string, unknown>;
+  // The body schema is checked before the action is looked up, as Nova's decorators do.
+  const allowed = ['host', 'binary', 'disabled_reason', ...(atLeast(ctx.version, '2.11') ? ['forced_down'] : [])];
+  for (const k of Object.keys(body)) {
+    if (!allowed.includes(k)) throw new SimHttpError(400, `Invalid input for field/attribute service. Additional properties are not allowed ('${k}' was unexpected)`);
+  }
+  requireStrings(body, ['host', 'binary']);
   const known = ['enable', 'disable', 'disable-log-reason', ...(atLeast(ctx.version, '2.11') ? ['force-down'] : [])];
   if (!known.includes(action)) throw new SimHttpError(404, 'Unknown action');
-  requireStrings(body, ['host', 'binary']);
   const host = body['host'] as string;
   const binary = body['binary'] as string;
-  const svc = cloud.services.get(host);
-  if (!svc || svc.binary !== binary) {
-    throw new SimHttpError(404, action === 'force-down' ? `Service ${binary} on host ${host} could not be found.` : 'Unknown service');
+  if (action === 'disable-log-reason' && body['disabled_reason'] === undefined) throw new SimHttpError(400, 'Missing disabled reason field');
+  if (action === 'force-down' && body['forced_down'] === undefined) throw new SimHttpError(400, 'Missing forced_down field');
+  if (action === 'force-down' && binary === 'nova-compute' && !boolField(body['forced_down'], 'forced_down')) {
+    assertNoDoneEvacuations(cloud, host);
   }
+  if (binary !== 'nova-compute') {
+    throw new SimHttpError(400, `Updating a ${binary} service is not supported. Only nova-compute services can be updated.`);
+  }
+  const svc = cloud.services.get(host);
+  if (!svc) throw new SimHttpError(404, `Could not find binary ${binary} on host ${host}.`);
   switch (action) {
     case 'enable':
       svc.disabled = false;
@@ -84,16 +95,15 @@ function legacyAction(cloud: Cloud, ctx: RequestContext, action: string) {
       return ok({ service: { host, binary, status: 'disabled' } });
     case 'disable-log-reason': {
       const reason = body['disabled_reason'];
-      if (typeof reason !== 'string' || reason.length === 0) throw new SimHttpError(400, 'Missing disabled reason field');
-      if (reason.length > 255) throw new SimHttpError(400, `Invalid input for field/attribute disabled_reason.`);
+      if (typeof reason !== 'string' || reason.length === 0 || reason.length > 255) {
+        throw new SimHttpError(400, `Invalid input for field/attribute disabled_reason. Value: ${JSON.stringify(reason)}.`);
+      }
       svc.disabled = true;
       svc.disabledReason = reason;
       return ok({ service: { host, binary, status: 'disabled', disabled_reason: reason } });
     }
     default: {
-      if (!('forced_down' in body)) throw new SimHttpError(400, "Invalid input for field/attribute service. 'forced_down' is a required property");
       const forced = boolField(body['forced_down'], 'forced_down');
-      if (!forced) assertNoDoneEvacuations(cloud, host);
       svc.forcedDown = forced;
       return ok({ service: { host, binary, forced_down: forced } });
     }
@@ -103,7 +113,7 @@ function legacyAction(cloud: Cloud, ctx: RequestContext, action: string) {
 function updateByUuid(cloud: Cloud, ctx: RequestContext, id: string) {
   if (!UUID_RE.test(id)) throw new SimHttpError(400, `Invalid uuid ${id}`);
   const svc = [...cloud.services.values()].find((s) => s.uuid === id);
-  if (!svc) throw new SimHttpError(404, `Service with id ${id} could not be found.`);
+  if (!svc) throw new SimHttpError(404, `Service ${id} could not be found.`);
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Record<string, unknown>;
   const allowed = ['status', 'disabled_reason', 'forced_down'];
   for (const k of Object.keys(body)) {
@@ -115,11 +125,11 @@ function updateByUuid(cloud: Cloud, ctx: RequestContext, id: string) {
   }
   const reason = body['disabled_reason'];
   if (reason !== undefined) {
-    if (status !== 'disabled') throw new SimHttpError(400, "Specifying 'disabled_reason' with status 'enabled' is invalid.");
     if (typeof reason !== 'string' || reason.length === 0 || reason.length > 255) throw new SimHttpError(400, 'Invalid input for field/attribute disabled_reason.');
+    if (status === 'enabled') throw new SimHttpError(400, "Specifying 'disabled_reason' with status 'enabled' is invalid.");
   }
   if (status === undefined && !('forced_down' in body)) {
-    throw new SimHttpError(400, "At least one of 'status' or 'forced_down' must be specified in the request body.");
+    throw new SimHttpError(400, "No updates were requested. Fields 'status' or 'forced_down' should be specified.");
   }
   let forced: boolean | undefined;
   if ('forced_down' in body) {
