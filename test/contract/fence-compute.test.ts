@@ -242,7 +242,8 @@ describe('off (fencing)', () => {
 
   it('marks the host again when Nova already shows it down and disabled (classic bug B1)', async () => {
     setMark('cmp-a', 'no');
-    const run = await fenceCompute(hyphenated('off', 'cmp-a'));
+    // As the fencer runs it: its PCMK_service lifts the per-step timeouts, action_timeout remains.
+    const run = await fenceCompute(hyphenated('off', 'cmp-a'), { PCMK_service: 'pacemaker-fenced' });
     expect(run).toMatchObject({ code: 0, stdout: 'Success: Powered OFF\n' });
     expect(readMark('cmp-a')).toBe('yes');
   });
