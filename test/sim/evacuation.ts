@@ -25,7 +25,7 @@ export interface EvacuateResult {
 
 /** True while `inst` shows Nova's "ACTIVE on the old host, task_state null" window. */
 export function inRaceWindow(cloud: Cloud, inst: Instance): boolean {
-  return inst.evacuation !== null && cloud.faults.has('evacuate-race');
+  return inst.evacuation !== null && cloud.faults.has('evacuate-race', inst.host);
 }
 
 export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
