@@ -123,7 +123,7 @@ async function dispatch(
   }
 }
 
-function parseInput(agent: AnyAgent, names: OptionNames, io: FenceIo): Promise<RawInput> | RawInput {
+function parseInput(names: OptionNames, io: FenceIo): Promise<RawInput> | RawInput {
   if (io.argv.length > 0) return parseArgv(io.argv, names);
   return io.readStdin().then((text) => parseStdinLines(text, names));
 }
@@ -147,7 +147,7 @@ export async function runFenceAgent(agent: AnyAgent, io: FenceIo = processFenceI
 
   let input: RawInput;
   try {
-    input = await parseInput(agent, names, io);
+    input = await parseInput(names, io);
   } catch (error) {
     const code = fail(error);
     log.error("Please use '-h' for usage");
