@@ -212,6 +212,16 @@ describe('status, list, monitor', () => {
     const run = await fenceCompute(tripleo('list'));
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n').sort()).toEqual(HOSTS.map((h) => `${h}.example.com,${h}`));
+    const withStatus = await fenceCompute(tripleo('list-status'));
+    expect(withStatus.code).toBe(0);
+    expect(withStatus.stdout).toMatch(/^cmp-a\.example\.com,cmp-a,(ON|OFF)$/m);
+    expect(withStatus.stdout).toContain('cmp-r.example.com,cmp-r,ON'); // up but disabled: the classic "running" → ON
+  });
+
+  it('prints a manpage', async () => {
+    const run = await fenceCompute('action=manpage\n');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\.TH FENCE_COMPUTE 8/);
   });
 
   it('monitor is 0 when Keystone and Nova answer, with the hyphenated spelling too', async () => {
