@@ -13,6 +13,8 @@ const entries = readdirSync(join(root, 'agents'))
   .map((file) => join(root, 'agents', file));
 
 mkdirSync(join(root, 'dist'), { recursive: true });
+// The checkout's package.json says "type": "module"; the bundles are CommonJS and must run from dist/ too.
+writeFileSync(join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
 const sizes: Record<string, number> = {};
 await Promise.all(
   entries.map(async (entry) => {

@@ -21,6 +21,7 @@ export function createFenceLogSink(options: FenceLoggingOptions): LogSink {
     agent: options.agent,
     env: options.verbose ? { ...options.env, HA_debug: '1' } : options.env,
     stderr: options.quiet ? () => undefined : options.stderr,
+    stderrAlways: true,
     redactFields: options.redactFields,
   });
   const debugFile = options.debugFile;

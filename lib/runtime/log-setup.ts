@@ -2,7 +2,10 @@
  * The real log destinations, the way ocf-shellfuncs writes them, for both agent runtimes:
  * tag `Agent(instance)[pid]`; ERROR/WARNING/NOTICE/INFO/DEBUG; DEBUG only when HA_debug is
  * non-zero; HA_LOGFILE and HA_DEBUGLOG appended synchronously; HA_LOGFACILITY → syslog via
- * `logger`; stderr always (Pacemaker logs an agent's stderr).
+ * `logger`; stderr only when neither a log file nor a facility is set, as ocf-shellfuncs
+ * does: execd copies an agent's stderr into pacemaker.log, which is usually HA_LOGFILE
+ * already, and every line would appear there twice. The fence runtime asks for stderr
+ * always (`stderrAlways`), because the fencer's log is where fence-agent output belongs.
  *
  * Why not pino here: HA_LOGFILE is usually Pacemaker's own text log, read by people and by
  * crm_report, where JSON lines would be out of place; appendFileSync gives the same
@@ -20,6 +23,8 @@ export interface LoggingOptions {
   env: NodeJS.ProcessEnv;
   /** Where stderr lines go (tests capture them); default process.stderr. */
   stderr?: (line: string) => void;
+  /** Write to stderr even when HA_LOGFILE or HA_LOGFACILITY takes the lines. */
+  stderrAlways?: boolean;
   /** Field names always blanked, in addition to DEFAULT_REDACTED_FIELDS. */
   redactFields?: readonly string[];
   now?: () => Date;
@@ -73,11 +78,13 @@ export function haDate(date: Date): string {
   return `${MONTHS[date.getMonth()]} ${two(date.getDate())} ${time} `;
 }
 
-function appendQuietly(file: string, text: string): void {
+/** False when the file cannot be written: that must not fail the action. */
+function appendQuietly(file: string, text: string): boolean {
   try {
     appendFileSync(file, text);
+    return true;
   } catch {
-    // A log file we cannot write must not fail the action; stderr still has the line.
+    return false;
   }
 }
 
@@ -102,6 +109,7 @@ export function createLogSink(options: LoggingOptions): LogSink {
   const facility = env.HA_LOGFACILITY && env.HA_LOGFACILITY !== 'none' ? env.HA_LOGFACILITY : undefined;
   const toStderr = options.stderr ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? (() => new Date());
+  const stderrToo = options.stderrAlways === true || (logFile === undefined && facility === undefined);
   const redacted = new Set([...DEFAULT_REDACTED_FIELDS, ...(options.redactFields ?? [])]);
 
   const redact = (fields: LogFields): LogFields =>
@@ -114,9 +122,11 @@ export function createLogSink(options: LoggingOptions): LogSink {
       if (level === 'debug' && !debug) return;
       const text = `${LABELS[level]}: ${message}${formatFields(redact(fields))}`;
       const date = haDate(now());
-      toStderr(`${tag}: ${text}\n`);
+      if (stderrToo) toStderr(`${tag}: ${text}\n`);
       if (facility !== undefined) syslog(facility, tag, level, text, env.PATH || DEFAULT_PATH);
-      if (logFile !== undefined && level !== 'debug') appendQuietly(logFile, `${date}${tag}:    ${text}\n`);
+      const logged = logFile === undefined || level === 'debug' || appendQuietly(logFile, `${date}${tag}:    ${text}\n`);
+      // A log file we cannot write must not swallow the line: stderr gets it instead.
+      if (!logged && !stderrToo) toStderr(`${tag}: ${text}\n`);
       if (debugLog !== undefined && (level === 'debug' || debugLog !== logFile)) {
         appendQuietly(debugLog, `${tag}:\t${date}${text}\n`);
       }

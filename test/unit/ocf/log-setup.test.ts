@@ -84,6 +84,13 @@ test('an unwritable HA_LOGFILE does not throw; stderr still has the line', () =>
   expect(stderr).toEqual(['NovaEvacuate(nova-evacuate)[4242]: ERROR: still here\n']);
 });
 
+test('with a writable HA_LOGFILE the line goes there only, not also to stderr (execd copies stderr into the same log)', () => {
+  const file = join(dir, 'only-file.log');
+  sink({ HA_LOGFILE: file }).write('error', 'once', {});
+  expect(stderr).toEqual([]);
+  expect(readFileSync(file, 'utf8')).toContain('NovaEvacuate(nova-evacuate)[4242]:    ERROR: once');
+});
+
 describe('HA_LOGFACILITY → logger', () => {
   function fakeLogger(): string {
     const record = join(dir, 'logger.calls');
