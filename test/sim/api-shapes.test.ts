@@ -195,6 +195,19 @@ describe('pagination and scoping', () => {
     expect(truth).toEqual(expect.arrayContaining(['c-tagged', 'c-untagged']));
   });
 
+  test('GET /servers (ids, names, links), changes-since, and request ids on every Nova answer', async () => {
+    const brief = await api.nova('GET', '/servers?all_tenants=1&limit=2');
+    expect(Object.keys(brief.body.servers[0]).sort()).toEqual(['id', 'links', 'name']);
+    expect(brief.body.servers_links[0].href).toContain('/v2.1/servers?');
+    expect(brief.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect((await api.nova('GET', `/servers/detail?all_tenants=1&changes-since=${future}`)).body.servers).toHaveLength(0);
+    await sim.crashInstance('ccccccc3-0000-4000-8000-000000000002');
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const changed = (await api.nova('GET', `/servers/detail?all_tenants=1&changes-since=${since}`)).body.servers.map((x: any) => x.id);
+    expect(changed).toContain('ccccccc3-0000-4000-8000-000000000002');
+  });
+
   test('Glance: tag filter, properties as keys, next links', async () => {
     const tagged = (await api.glance('/v2/images?tag=evacuable')).body.images;
     expect(tagged.map((i: any) => i.name)).toEqual(['cirros-ha']);

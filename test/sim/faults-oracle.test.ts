@@ -86,6 +86,28 @@ describe('faults', () => {
   });
 });
 
+describe('timed events', () => {
+  test('a scenario kills and revives hosts and crashes guests on its own clock; unknown names are refused', async () => {
+    const scripted = await startSim({
+      scenario: {
+        hosts: [{ name: 'h1' }, { name: 'h2' }],
+        flavors: [{ name: 'f' }],
+        instances: [{ id: 'c0000000-0000-4000-8000-000000000001', host: 'h2', flavor: 'f' }],
+        events: [{ atSec: 0.5, kill: 'h1' }, { atSec: 1, crash: 'c0000000-0000-4000-8000-000000000001' }, { atSec: 2, revive: 'h1' }],
+      },
+      timing: { timeScale: 10 },
+    });
+    try {
+      await scripted.waitFor(async () => (await scripted.state({ host: 'h1' })).hosts[0]!.alive === false, { what: 'h1 dead' });
+      await scripted.waitFor(async () => (await scripted.state()).instances.byStatus['SHUTOFF'] === 1, { what: 'crash' });
+      await scripted.waitFor(async () => (await scripted.state({ host: 'h1' })).hosts[0]!.alive, { what: 'h1 back' });
+    } finally {
+      await scripted.stop();
+    }
+    await expect(startSim({ scenario: { hosts: [{ name: 'h1' }], events: [{ atSec: 1, kill: 'h9' }] } })).rejects.toThrow(/unknown host h9/);
+  });
+});
+
 describe('safety oracle', () => {
   test('a second evacuate accepted during Nova\'s "ACTIVE on the old host" window is a double evacuation', async () => {
     await sim.killHost('cmp-a');

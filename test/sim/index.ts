@@ -42,12 +42,21 @@ export interface Sim {
 export async function startSimulator(opts: SimOptions): Promise<Sim> {
   const scenario = typeof opts.scenario === 'string' ? loadScenario(opts.scenario) : opts.scenario;
   const cloud = buildCloud(scenario, opts);
-  const server = await startSimServer(cloud, { ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
   for (const f of scenario.faults ?? []) {
     const { atSec, ...spec } = f;
     if (!atSec) cloud.faults.add(spec as FaultSpec);
     else cloud.later(atSec, () => cloud.faults.add(spec as FaultSpec));
   }
+  for (const e of scenario.events ?? []) {
+    for (const h of [e.kill, e.revive]) if (h !== undefined && !cloud.hosts.has(h)) throw new Error(`event at ${e.atSec}s: unknown host ${h}`);
+    if (e.crash !== undefined && !cloud.instances.has(e.crash)) throw new Error(`event at ${e.atSec}s: unknown instance ${e.crash}`);
+    cloud.later(e.atSec, () => {
+      if (e.kill) cloud.killHost(e.kill);
+      if (e.revive) cloud.reviveHost(e.revive);
+      if (e.crash) cloud.crashInstance(e.crash);
+    });
+  }
+  const server = await startSimServer(cloud, { ...(opts.host ? { host: opts.host } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) });
   const user = cloud.users[0]!;
   const project = cloud.projects.find((p) => p.id === user.projectId)!;
   const dir = mkdtempSync(join(tmpdir(), 'nova-sim-'));

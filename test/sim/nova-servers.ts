@@ -106,11 +106,14 @@ function parseLimit(cloud: Cloud, ctx: RequestContext): number {
   return Math.min(Number(raw), max);
 }
 
-function listServers(cloud: Cloud, ctx: RequestContext) {
+function listServers(cloud: Cloud, ctx: RequestContext, detail = true) {
   const allTenants = truthy(ctx.query.get('all_tenants'));
   const host = ctx.query.get('host');
   const status = ctx.query.get('status')?.toUpperCase();
   const project = ctx.query.get('project_id') ?? ctx.query.get('tenant_id');
+  const sinceRaw = ctx.query.get('changes-since');
+  const since = sinceRaw === null ? null : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(sinceRaw) ? sinceRaw : `${sinceRaw}Z`);
+  if (since !== null && Number.isNaN(since)) throw new SimHttpError(400, `Invalid filter field: changes-since.`);
   const limit = parseLimit(cloud, ctx);
   const marker = ctx.query.get('marker');
   let candidates: Instance[];
@@ -123,7 +126,8 @@ function listServers(cloud: Cloud, ctx: RequestContext) {
   const filtered = candidates.filter(
     (i) =>
       (wantedProject === null || wantedProject === undefined || i.projectId === wantedProject) &&
-      (status === undefined || statusOf(i.vmState, inRaceWindow(cloud, i) ? null : i.taskState) === status),
+      (status === undefined || statusOf(i.vmState, inRaceWindow(cloud, i) ? null : i.taskState) === status) &&
+      (since === null || i.updatedAt >= since),
   );
   let start = 0;
   if (marker !== null) {
@@ -132,12 +136,17 @@ function listServers(cloud: Cloud, ctx: RequestContext) {
     start = at + 1;
   }
   const page = filtered.slice(start, start + limit);
-  const body: Record<string, unknown> = { servers: page.map((i) => serverView(cloud, i, ctx.version, ctx.base)) };
+  const body: Record<string, unknown> = {
+    servers: page.map((i) => {
+      const view = serverView(cloud, i, ctx.version, ctx.base);
+      return detail ? view : { id: view.id, name: view.name, links: view.links };
+    }),
+  };
   if (page.length === limit && limit > 0) {
     const next = new URLSearchParams(ctx.query);
     next.set('limit', String(limit));
     next.set('marker', page[page.length - 1]!.id);
-    body['servers_links'] = [{ rel: 'next', href: `${ctx.base}/v2.1/servers/detail?${next.toString()}` }];
+    body['servers_links'] = [{ rel: 'next', href: `${ctx.base}/v2.1/servers${detail ? '/detail' : ''}?${next.toString()}` }];
   }
   return ok(body);
 }
@@ -211,6 +220,7 @@ function evacuateAction(cloud: Cloud, ctx: RequestContext, id: string, body: unk
 
 export function novaServerRoutes(cloud: Cloud): Route[] {
   return [
+    route('nova', 'GET', '/v2.1/servers', (ctx) => listServers(cloud, ctx, false)),
     route('nova', 'GET', '/v2.1/servers/detail', (ctx) => listServers(cloud, ctx)),
     route('nova', 'GET', '/v2.1/servers/{server_id}', (ctx) =>
       ok({ server: serverView(cloud, cloud.instance(ctx.params['server_id'] ?? ''), ctx.version, ctx.base) }),

@@ -87,6 +87,8 @@ export interface Scenario {
   aggregates?: Array<{ name: string; hosts?: string[]; metadata?: Record<string, string>; availabilityZone?: string }>;
   instances?: ScenarioInstance[];
   generate?: ScenarioGenerate;
+  /** Host deaths, revivals and guest crashes `atSec` simulated seconds after start. */
+  events?: Array<{ atSec: number; kill?: string; revive?: string; crash?: string }>;
   /** Faults switched on `atSec` simulated seconds after start (0 = at once). */
   faults?: Array<{ atSec?: number } & FaultSpec>;
 }

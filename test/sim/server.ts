@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import type { Cloud } from './cloud';
 import { CallCounter, controlRoutes } from './control';
 import { keystoneErrorBody, novaFaultBody, SimHttpError } from './errors';
@@ -165,7 +166,10 @@ async function handle(
     let version = parseVersion(cloud.config.nova.minVersion)!;
     if (api === 'nova' && r.template.startsWith('/v2.1/')) {
       version = negotiate(req.headers, cloud.config.nova.minVersion, cloud.config.nova.maxVersion);
+      const requestId = `req-${randomUUID()}`;
       novaHeaders = {
+        'X-OpenStack-Request-Id': requestId,
+        'X-Compute-Request-Id': requestId,
         'X-OpenStack-Nova-API-Version': format(version),
         'OpenStack-API-Version': `compute ${format(version)}`,
         Vary: 'OpenStack-API-Version, X-OpenStack-Nova-API-Version',
