@@ -139,17 +139,16 @@ export class Cloud {
     host.used.diskGb += sign * (flavor.disk + flavor.ephemeral);
   }
 
-  /** The host loses power: its instances stop running, its service goes down later. */
+  /**
+   * The host loses power: its guests stop, its service goes down later. Nova's records of
+   * the guests do not change (nobody is left to report), exactly as with a real dead host.
+   */
   killHost(name: string): void {
     const host = this.host(name);
     if (!host.alive) return;
     host.alive = false;
     host.diedAt = this.now();
     host.epoch++;
-    for (const id of this.byHost.get(name) ?? []) {
-      const inst = this.instances.get(id);
-      if (inst) inst.powerState = 4;
-    }
   }
 
   /**
