@@ -3,9 +3,8 @@
  * deadline, output captured, and an environment without the variables that retarget the tools
  * at the local node when they run inside an agent.
  */
-import { execa } from 'execa';
 import { Deadline } from '../runtime/deadline';
-import { DeadlineError, NotInstalledError } from '../runtime/errors';
+import { DeadlineError, NotInstalledError, PermissionError } from '../runtime/errors';
 import { log } from '../runtime/log';
 import { ClusterUnavailableError, ToolFailedError } from './errors';
 
@@ -79,6 +78,8 @@ export async function runTool(tool: string, args: readonly string[], options: To
   const timeoutMs = deadline.budget(options.capMs ?? DEFAULT_CALL_CAP_MS);
   if (timeoutMs <= 0) throw new DeadlineError(`no time left to run ${tool}`);
 
+  // Loaded on first use: execa costs ~100 ms of start-up, which meta-data and validate-all never need.
+  const { execa } = await import('execa');
   const started = Date.now();
   const subprocess = execa(tool, [...args], {
     reject: false,
@@ -101,6 +102,9 @@ export async function runTool(tool: string, args: readonly string[], options: To
 
   if (result.code === 'ENOENT') {
     throw new NotInstalledError(`${tool} not found on PATH; install ${packageOf(tool)}`);
+  }
+  if (result.code === 'EACCES') {
+    throw new PermissionError(`${tool} found on PATH but this user may not run it`);
   }
   if (result.timedOut) {
     throw new DeadlineError(`${tool} ${args.join(' ')} did not finish within ${timeoutMs} ms`);

@@ -2,7 +2,6 @@
  * Reading the `--output-as=xml` form the Pacemaker tools print (`<pacemaker-result>`), with
  * xml2js. Elements come back as plain objects: attributes under `$`, children by name in arrays.
  */
-import { parseStringPromise } from 'xml2js';
 import { ToolOutputError } from './errors';
 
 export interface XmlElement {
@@ -37,6 +36,8 @@ export function looksLikeXml(text: string): boolean {
 
 /** Parses a `<pacemaker-result>` document; anything else is a ToolOutputError naming the tool. */
 export async function parsePacemakerResult(tool: string, xml: string): Promise<XmlElement> {
+  // Loaded on first use: writes (attrd_updater -U) never parse XML, and xml2js costs start-up time.
+  const { parseStringPromise } = await import('xml2js');
   let document: unknown;
   try {
     document = await parseStringPromise(xml, { explicitArray: true });

@@ -30,3 +30,12 @@ wait_until() {
     sleep 0.2
   done
 }
+
+# up and down take this lock so two of them never interleave; up calls down while holding
+# it, hence the variable that says "this process tree already holds it".
+take_state_lock() {
+  [[ ${NOVA_HA_LAB_LOCKED:-} == 1 ]] && return 0
+  exec 8>"$LAB_DIR.state.lock"
+  flock -w 120 8 || { say "another up/down holds $LAB_DIR.state.lock"; exit 1; }
+  export NOVA_HA_LAB_LOCKED=1
+}

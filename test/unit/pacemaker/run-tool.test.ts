@@ -1,8 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { Deadline } from '../../../lib/runtime/deadline';
-import { DeadlineError, NotInstalledError } from '../../../lib/runtime/errors';
+import { DeadlineError, NotInstalledError, PermissionError } from '../../../lib/runtime/errors';
 import { ClusterUnavailableError, ToolFailedError } from '../../../lib/pacemaker/errors';
 import { cleanToolEnvironment, expectSuccess, runTool } from '../../../lib/pacemaker/run-tool';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { StandIns } from './stand-ins';
 
 const standIns = new StandIns();
@@ -58,6 +60,12 @@ describe('failures', () => {
     const call = runTool('crm_mon', ['-1'], { env: { PATH: `${standIns.dir}/nowhere` } });
     await expect(call).rejects.toBeInstanceOf(NotInstalledError);
     await expect(call).rejects.toThrow(/crm_mon not found on PATH; install pacemaker-cli-utils/);
+  });
+
+  test('a tool that is not executable is PermissionError', async () => {
+    standIns.define('crm_node', { stdout: 'ctl1\n' });
+    chmodSync(join(standIns.dir, 'crm_node'), 0o644);
+    await expect(runTool('crm_node', ['-n'], { env: standIns.env() })).rejects.toBeInstanceOf(PermissionError);
   });
 
   test('a hung tool is stopped at the timeout and reported as DeadlineError', async () => {
