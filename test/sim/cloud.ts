@@ -255,20 +255,23 @@ export class Cloud {
   }
 
   /** os-stop / os-start / reboot, as compute_api checks them; the host finishes the task. */
-  powerAction(id: string, action: 'stop' | 'start' | 'reboot', userId: string, projectId: string): void {
+  powerAction(id: string, action: 'stop' | 'start' | 'reboot' | 'reboot-hard', userId: string, projectId: string): void {
     const inst = this.instance(id);
+    // A soft reboot needs ACTIVE; a hard one also takes STOPPED and ERROR.
     const allowed: Record<typeof action, string[]> = {
       stop: ['active', 'error'],
       start: ['stopped'],
-      reboot: ['active', 'stopped', 'error'],
+      reboot: ['active'],
+      'reboot-hard': ['active', 'stopped', 'error'],
     };
     if (!allowed[action].includes(inst.vmState) || inst.taskState !== null) {
       const attr = inst.taskState !== null ? `task_state ${inst.taskState}` : `vm_state ${inst.vmState}`;
-      const verb = action === 'reboot' ? 'reboot' : action;
+      const verb = action === 'reboot-hard' ? 'reboot' : action;
       throw new SimHttpError(409, `Cannot '${verb}' instance ${id} while it is in ${attr}`);
     }
-    this.recordAction(inst, action, null, userId, projectId);
-    inst.taskState = action === 'stop' ? 'powering-off' : action === 'start' ? 'powering-on' : 'rebooting';
+    this.recordAction(inst, action === 'reboot-hard' ? 'reboot' : action, null, userId, projectId);
+    const tasks = { stop: 'powering-off', start: 'powering-on', reboot: 'rebooting', 'reboot-hard': 'rebooting_hard' } as const;
+    inst.taskState = tasks[action];
     const host = this.hosts.get(inst.host);
     // A cast to a dead compute is lost: the task state stays set, as in Nova.
     if (!host?.alive) return;

@@ -47,7 +47,8 @@ export type TaskState =
   | 'rebuild_spawning'
   | 'powering-off'
   | 'powering-on'
-  | 'rebooting';
+  | 'rebooting'
+  | 'rebooting_hard';
 
 export interface InstanceAction {
   action: string;

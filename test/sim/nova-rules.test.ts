@@ -223,6 +223,16 @@ describe('instance actions', () => {
     await waitServer(A1, (s) => s.status === 'ACTIVE');
     const started = await api.nova('POST', `/servers/${A1}/action`, '2.1', { 'os-start': null });
     expect(started.status).toBe(409);
+    // A soft reboot needs ACTIVE; a hard reboot brings a crashed guest back.
+    const crashedId = 'bbbbbbb2-0000-4000-8000-000000000001';
+    expect((await api.nova('POST', `/servers/${crashedId}/action`, '2.1', { reboot: { type: 'SOFT' } })).status).toBe(409);
+    const hard = await api.nova('POST', `/servers/${crashedId}/action`, '2.1', { reboot: { type: 'HARD' } });
+    expect(hard.status).toBe(202);
+    // Nova's state map has no reboot status for a stopped instance: SHUTOFF with the task set.
+    expect((await api.nova('GET', `/servers/${crashedId}`)).body.server).toMatchObject({ status: 'SHUTOFF', 'OS-EXT-STS:task_state': 'rebooting_hard' });
+    await waitServer(crashedId, (s) => s.status === 'ACTIVE');
+    const after = await api.nova('GET', `/servers/${crashedId}/os-instance-actions`);
+    expect(after.body.instanceActions.map((x: any) => x.action)).toEqual(['reboot', 'create']);
   });
 });
 

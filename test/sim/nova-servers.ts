@@ -16,7 +16,7 @@ function statusOf(vm: Instance['vmState'], task: Instance['taskState']): string 
   if (rebuild) return 'REBUILD';
   switch (vm) {
     case 'active':
-      return task === 'rebooting' ? 'REBOOT' : 'ACTIVE';
+      return task === 'rebooting' ? 'REBOOT' : task === 'rebooting_hard' ? 'HARD_REBOOT' : 'ACTIVE';
     case 'stopped':
       return 'SHUTOFF';
     case 'error':
@@ -256,7 +256,7 @@ export function novaServerRoutes(cloud: Cloud): Route[] {
         case 'reboot': {
           const type = (arg as Record<string, unknown> | null)?.['type'];
           if (type !== 'HARD' && type !== 'SOFT') throw new SimHttpError(400, `Invalid input for field/attribute type. Value: ${String(type)}.`);
-          cloud.powerAction(id, 'reboot', user, project);
+          cloud.powerAction(id, type === 'HARD' ? 'reboot-hard' : 'reboot', user, project);
           return { status: 202 };
         }
         default:
