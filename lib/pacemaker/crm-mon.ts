@@ -5,7 +5,7 @@
  */
 import { ClusterUnavailableError, ToolFailedError, ToolOutputError } from './errors';
 import { parseFenceEvent, type FenceEvent } from './fence-event';
-import { runTool, saysNotConnected, firstErrorLine, type ToolCallOptions } from './run-tool';
+import { failureText, firstErrorLine, runTool, saysNotConnected, type ToolCallOptions } from './run-tool';
 import { attr, boolAttr, child, children, looksLikeXml, parsePacemakerResult, resultStatus } from './xml';
 
 const TOOL = 'crm_mon';
@@ -125,7 +125,7 @@ export async function getClusterStatus(options: ToolCallOptions = {}): Promise<C
     if (saysNotConnected(result.stdout + result.stderr)) {
       throw new ClusterUnavailableError(TOOL, firstErrorLine(result) || result.stdout);
     }
-    if (result.exitCode !== 0) throw new ToolFailedError(TOOL, ARGS, result.exitCode, result.stderr || result.stdout);
+    if (result.exitCode !== 0) throw new ToolFailedError(TOOL, ARGS, result.exitCode, failureText(result));
     throw new ToolOutputError(TOOL, 'expected XML', result.stdout);
   }
   return parseCrmMonXml(result.stdout);

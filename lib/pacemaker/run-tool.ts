@@ -110,7 +110,7 @@ export async function runTool(tool: string, args: readonly string[], options: To
     throw new DeadlineError(`${tool} ${args.join(' ')} did not finish within ${timeoutMs} ms`);
   }
   if (result.exitCode === undefined) {
-    // Killed by a signal we did not send, or could not start (EACCES…).
+    // Killed by a signal we did not send, or another spawn failure.
     throw new ToolFailedError(tool, args, -1, result.originalMessage ?? result.shortMessage ?? 'no exit code');
   }
   const output: ToolResult = {
@@ -130,9 +130,16 @@ export async function runTool(tool: string, args: readonly string[], options: To
 /** Throws ToolFailedError unless the tool exited 0. */
 export function expectSuccess(result: ToolResult): ToolResult {
   if (result.exitCode !== 0) {
-    throw new ToolFailedError(result.tool, result.args, result.exitCode, result.stderr || result.stdout);
+    throw new ToolFailedError(result.tool, result.args, result.exitCode, failureText(result));
   }
   return result;
+}
+
+/** What a failed tool said: its stderr, else the `<error>`s of its XML result, else its stdout. */
+export function failureText(result: Pick<ToolResult, 'stdout' | 'stderr'>): string {
+  if (result.stderr.trim() !== '') return result.stderr;
+  const errors = [...result.stdout.matchAll(/<error>([^<]*)<\/error>/g)].map((match) => match[1]?.trim() ?? '');
+  return errors.length > 0 ? errors.join('; ') : result.stdout;
 }
 
 /** The line that best explains a failure: stderr first, else an `<error>` of the XML result. */

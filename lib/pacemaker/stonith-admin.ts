@@ -4,7 +4,7 @@
  */
 import { ToolFailedError, ToolOutputError } from './errors';
 import { newestPerTarget, parseFenceEvent, parsePacemakerTime, type FenceEvent } from './fence-event';
-import { expectSuccess, runTool, type ToolCallOptions } from './run-tool';
+import { expectSuccess, failureText, runTool, type ToolCallOptions } from './run-tool';
 import { attr, child, children, parsePacemakerResult, resultStatus } from './xml';
 
 const TOOL = 'stonith_admin';
@@ -47,7 +47,7 @@ export async function lastFenced(target: string, options: ToolCallOptions = {}):
     if (/has never been fenced/.test(text)) return undefined;
     throw new ToolFailedError(TOOL, ['--last', target, '--output-as=xml'], result.exitCode, text);
   }
-  throw new ToolFailedError(TOOL, result.args, result.exitCode, result.stderr || result.stdout);
+  throw new ToolFailedError(TOOL, result.args, result.exitCode, failureText(result));
 }
 
 /** The ids of the fence devices registered with the local fencer. */

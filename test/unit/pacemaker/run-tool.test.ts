@@ -134,3 +134,21 @@ describe('failures', () => {
     expect(standIns.calls('attrd_updater')).toEqual([['-n', 'evacuate', '-N', 'a b', '-U', `it's "$HOME" ; true`]]);
   });
 });
+
+test('a failure printed only as XML is quoted by its <error> lines, not the XML around them', async () => {
+  standIns.define('stonith_admin', {
+    exitCode: 105,
+    stdout: `<pacemaker-result api-version="2.25" request="stonith_admin --reboot nobody-can-fence-me --output-as=xml">
+  <status code="105" message="No such object">
+    <errors>
+      <error>stonith_admin: Couldn't fence nobody-can-fence-me: No such device</error>
+    </errors>
+  </status>
+</pacemaker-result>
+`,
+  });
+  const result = await runTool('stonith_admin', ['--reboot', 'nobody-can-fence-me'], { env: standIns.env() });
+  expect(() => expectSuccess(result)).toThrow(
+    "stonith_admin --reboot nobody-can-fence-me failed with exit code 105: stonith_admin: Couldn't fence nobody-can-fence-me: No such device",
+  );
+});
