@@ -152,7 +152,7 @@ export class Cloud {
   }
 
   /**
-   * The host boots and nova-compute starts: after `reviveCleanupSec` it marks its `done`
+   * The host boots and nova-compute starts: after `reviveCleanupSec` it marks its
    * evacuations `completed` and frees their source allocations (init_host), and the power
    * sync stops instances Nova still thought active on it.
    */
@@ -166,8 +166,10 @@ export class Cloud {
     this.failInterruptedRebuilds(host);
     this.later(this.timing.reviveCleanupSec, () => {
       if (!host.alive) return;
+      // Nova's _destroy_evacuated_instances: accepted, pre-migrating and done all become
+      // `completed` (a rebuild still running elsewhere sets its record to `done` again later).
       for (const m of this.migrations) {
-        if (m.sourceCompute !== name || m.status !== 'done') continue;
+        if (m.sourceCompute !== name || !['accepted', 'pre-migrating', 'done'].includes(m.status)) continue;
         m.status = 'completed';
         m.updatedAt = this.now();
         const inst = this.instances.get(m.instanceId);

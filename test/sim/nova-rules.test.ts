@@ -154,6 +154,30 @@ describe('migration lifecycle and un-forcing', () => {
   });
 });
 
+describe('revive while an evacuation is still rebuilding', () => {
+  test('the source marks it completed, and the destination sets it done again when it finishes', async () => {
+    const s2 = await startSim({
+      scenario: { hosts: [{ name: 'h1' }, { name: 'h2' }], flavors: [{ name: 'f' }], instances: [{ id: 'd0000000-0000-4000-8000-000000000009', host: 'h1', flavor: 'f' }] },
+      timing: { timeScale: 10, schedulingSec: 0, rebuildSec: 5, reviveCleanupSec: 0 },
+    });
+    try {
+      const api2 = new SimApi(s2.authUrl, s2.novaUrl, s2.glanceUrl);
+      await api2.login();
+      await s2.killHost('h1');
+      await api2.nova('PUT', '/os-services/force-down', '2.11', { host: 'h1', binary: 'nova-compute', forced_down: true });
+      expect((await api2.nova('POST', '/servers/d0000000-0000-4000-8000-000000000009/action', '2.68', { evacuate: {} })).status).toBe(200);
+      await s2.waitFor(async () => (await s2.state()).migrations.byStatus['pre-migrating'] === 1);
+      await s2.reviveHost('h1');
+      await s2.waitFor(async () => (await s2.state()).migrations.byStatus['completed'] === 1, { what: 'completed by the source' });
+      await s2.waitFor(async () => (await s2.state()).migrations.byStatus['done'] === 1, { what: 'done again', timeoutMs: 5_000 });
+      const refused = await api2.nova('PUT', '/os-services/force-down', '2.11', { host: 'h1', binary: 'nova-compute', forced_down: false });
+      expect(refused.status).toBe(400);
+    } finally {
+      await s2.stop();
+    }
+  });
+});
+
 describe('capacity and build slots', () => {
   test('a scheduled evacuation with no room anywhere ends in ERROR with migration error', async () => {
     const small = {
