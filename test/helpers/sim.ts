@@ -35,6 +35,16 @@ export interface SimCallCounts {
   actions: Record<string, number>;
 }
 
+export interface SimRequest {
+  at: string;
+  method: string;
+  route: string;
+  path: string;
+  /** 0: closed without an answer. */
+  status: number;
+  ms: number;
+}
+
 export interface SimHostState {
   name: string;
   alive: boolean;
@@ -93,6 +103,8 @@ export interface RunningSim {
   state(opts?: { full?: boolean; host?: string }): Promise<SimState>;
   oracle(): Promise<OracleReport>;
   calls(): Promise<SimCallCounts>;
+  /** The last 2000 agent-facing requests, oldest first (no bodies). */
+  requests(): Promise<SimRequest[]>;
   resetCounters(): Promise<void>;
   expireTokens(): Promise<void>;
   /** Poll `check` every `intervalMs` until it returns a truthy value or `timeoutMs` passes. */
@@ -216,6 +228,7 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     },
     oracle: () => call<OracleReport>('GET', '/oracle'),
     calls: () => call<SimCallCounts>('GET', '/calls'),
+    requests: async () => (await call<{ requests: SimRequest[] }>('GET', '/requests')).requests,
     resetCounters: async () => void (await call('POST', '/reset-counters')),
     expireTokens: async () => void (await call('POST', '/tokens/expire')),
     waitFor: async (check, opts = {}) => {

@@ -10,9 +10,34 @@ import type { TokenStore } from './keystone';
 import type { Instance } from './model';
 import { ok, route, type Route } from './router';
 
+export interface RequestRecord {
+  at: string;
+  method: string;
+  /** Route template, as in the counts. */
+  route: string;
+  /** The path and query the client sent (bodies are never kept: they hold passwords). */
+  path: string;
+  /** 0 when the connection closed without an answer (hang fault, client timeout). */
+  status: number;
+  ms: number;
+}
+
+const LOG_SIZE = 2000;
+
 export class CallCounter {
   private counts = new Map<string, number>();
   private actions = new Map<string, number>();
+  private log: RequestRecord[] = [];
+
+  /** The last requests, oldest first (a bounded ring). */
+  record(r: RequestRecord): void {
+    this.log.push(r);
+    if (this.log.length > LOG_SIZE) this.log.splice(0, this.log.length - LOG_SIZE);
+  }
+
+  requests(): RequestRecord[] {
+    return [...this.log];
+  }
 
   count(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
@@ -33,6 +58,7 @@ export class CallCounter {
   reset(): void {
     this.counts.clear();
     this.actions.clear();
+    this.log = [];
   }
 }
 
@@ -143,6 +169,7 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
     }),
     route('control', 'GET', '/_sim/oracle', () => ok(cloud.oracle.report())),
     route('control', 'GET', '/_sim/calls', () => ok(calls.snapshot())),
+    route('control', 'GET', '/_sim/requests', () => ok({ requests: calls.requests() })),
     route('control', 'POST', '/_sim/reset-counters', () => {
       calls.reset();
       return ok(calls.snapshot());

@@ -40,11 +40,15 @@ describe('faults', () => {
     expect((await api.nova('GET', '/servers/detail')).status).toBe(200);
     expect((await api.nova('GET', '/os-services')).status).toBe(200);
     expect((await sim.calls()).calls['GET /v2.1/servers/detail']).toBe(3);
+    const log = (await sim.requests()).filter((r) => r.route === '/v2.1/servers/detail');
+    expect(log.map((r) => r.status)).toEqual([503, 503, 200]);
+    expect(log[0]!.path).toBe('/compute/v2.1/servers/detail');
   });
 
   test('a hang never answers; the connection is cut after delayMs', async () => {
     await sim.injectFault({ kind: 'hang', route: 'GET /v2.1/os-services', delayMs: 100 });
     await expect(api.nova('GET', '/os-services')).rejects.toThrow();
+    await sim.waitFor(async () => (await sim.requests()).some((r) => r.route === '/v2.1/os-services' && r.status === 0));
     await sim.clearFaults();
     expect((await api.nova('GET', '/os-services')).status).toBe(200);
   });

@@ -147,6 +147,17 @@ async function handle(
       const template = found && found !== 'method' ? found.route.template || '/' : '<unknown>';
       const key = `${method} ${template}`;
       calls.count(key);
+      const started = Date.now();
+      res.once('close', () =>
+        calls.record({
+          at: new Date(started).toISOString(),
+          method,
+          route: template,
+          path: `${url.pathname}${url.search}`,
+          status: res.writableFinished ? res.statusCode : 0,
+          ms: Date.now() - started,
+        }),
+      );
       if (found && found !== 'method' && template.endsWith('/action') && typeof body === 'object' && body !== null) {
         const name = Object.keys(body)[0];
         if (name) calls.countAction(name);
