@@ -187,6 +187,7 @@ export function buildCloud(input: Scenario, overrides: BuildOverrides = {}): Clo
       launchedAt: created,
       actions: [],
       evacuation: null,
+      fault: vmState === 'error' ? { code: 500, message: 'Scenario: instance created in ERROR', created } : null,
     };
     inst.actions.push({ action: 'create', requestId: cloud.requestId(), userId: inst.userId, projectId: inst.projectId, startTime: created, updatedAt: created, message: null });
     if (vmState === 'stopped') {

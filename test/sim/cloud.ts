@@ -203,6 +203,7 @@ export class Cloud {
       if (inst.evacuation === m.id) {
         inst.evacuation = null;
         this.setPower(inst, 'error');
+        inst.fault = { code: 500, message: 'Rebuild interrupted: the destination compute restarted', created: this.now() };
       }
     }
   }

@@ -125,6 +125,7 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
     finish(cloud, inst, m, 'error');
     cloud.setPower(inst, 'error');
     markActionFailed(inst);
+    inst.fault = { code: 500, message: 'No valid host was found. There are not enough hosts available.', created: cloud.now() };
     return;
   }
   // The destination claims: resources, and the migration moves to pre-migrating.
@@ -149,6 +150,8 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
         finish(cloud, inst, m, 'failed');
         cloud.setPower(inst, 'error');
         markActionFailed(inst);
+        const message = notShared ? 'Invalid state of instance files on shared storage' : (injected?.message ?? 'Rebuild failed');
+        inst.fault = { code: 500, message, created: cloud.now() };
         return;
       }
       cloud.moveInstance(inst, dest.name);

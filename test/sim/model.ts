@@ -81,6 +81,8 @@ export interface Instance {
   actions: InstanceAction[];
   /** The evacuation in flight, if any (its migration id). */
   evacuation: number | null;
+  /** The latest instance fault; Nova shows it while the instance is in ERROR. */
+  fault: { code: number; message: string; created: number } | null;
 }
 
 export type MigrationStatus = 'accepted' | 'pre-migrating' | 'done' | 'completed' | 'failed' | 'error';

@@ -199,6 +199,8 @@ describe('capacity and build slots', () => {
       await s2.waitFor(async () => (await api2.nova('GET', '/servers/f0000000-0000-4000-8000-000000000001')).body.server.status === 'ERROR');
       const migs = await api2.nova('GET', '/os-migrations', '2.59');
       expect(migs.body.migrations[0]).toMatchObject({ status: 'error', source_compute: 'h1', dest_compute: null });
+      const server = (await api2.nova('GET', '/servers/f0000000-0000-4000-8000-000000000001')).body.server;
+      expect(server.fault).toMatchObject({ code: 500, message: expect.stringContaining('No valid host was found') });
     } finally {
       await s2.stop();
     }

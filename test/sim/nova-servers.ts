@@ -83,7 +83,23 @@ export function serverView(cloud: Cloud, inst: Instance, v: Version, base: strin
     'OS-EXT-STS:power_state': inst.powerState,
     'os-extended-volumes:volumes_attached': inst.imageId === null ? [{ id: `vol-${inst.id}`, ...(atLeast(v, '2.3') ? { delete_on_termination: false } : {}) }] : [],
     security_groups: [{ name: 'default' }],
+    ...(atLeast(v, '2.3')
+      ? {
+          'OS-EXT-SRV-ATTR:reservation_id': `r-${inst.id.slice(0, 8)}`,
+          'OS-EXT-SRV-ATTR:launch_index': 0,
+          'OS-EXT-SRV-ATTR:hostname': inst.name,
+          'OS-EXT-SRV-ATTR:kernel_id': '',
+          'OS-EXT-SRV-ATTR:ramdisk_id': '',
+          'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
+          'OS-EXT-SRV-ATTR:user_data': null,
+        }
+      : {}),
+    ...(inst.vmState === 'error' && inst.fault
+      ? { fault: { code: inst.fault.code, message: inst.fault.message, created: iso(inst.fault.created) } }
+      : {}),
     ...(atLeast(v, '2.9') ? { locked: false } : {}),
+    ...(atLeast(v, '2.63') ? { trusted_image_certificates: null } : {}),
+    ...(atLeast(v, '2.73') ? { locked_reason: null } : {}),
     ...(atLeast(v, '2.16') ? { host_status: hostStatus(cloud, inst.host) } : {}),
     ...(atLeast(v, '2.19') ? { description: null } : {}),
     ...(atLeast(v, '2.26') ? { tags: [] } : {}),
