@@ -188,8 +188,8 @@ const EVACUATE_KEYS: Array<[string, string[], string[]]> = [
   ['2.68', ['host', 'adminPass'], []],
 ];
 
+/** Body validation first, then the instance lookup (404) inside evacuate(): Nova's order. */
 function evacuateAction(cloud: Cloud, ctx: RequestContext, id: string, body: unknown) {
-  cloud.instance(id);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new SimHttpError(400, `Invalid input for field/attribute evacuate. Value: ${JSON.stringify(body)}. ${JSON.stringify(body)} is not of type 'object'`);
   }
