@@ -12,6 +12,7 @@ export const DEFAULT_TIMING: Timing = {
   serviceDownTimeSec: 3,
   rebuildSec: { dist: 'uniform', min: 1, max: 3 },
   schedulingSec: 0.2,
+  finishEvacuationSec: 0.2,
   reviveCleanupSec: 2,
   apiLatencyMs: 0,
   tokenTtlSec: 3600,

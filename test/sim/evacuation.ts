@@ -85,8 +85,9 @@ export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
   cloud.recordAction(inst, 'evacuate', null, req.userId, req.projectId);
 
   const origVmState = inst.vmState;
-  // From 2.95 an evacuated instance arrives stopped; before, it keeps ACTIVE/STOPPED (ERROR → ACTIVE).
-  const targetState = atLeast(req.version, '2.95') ? 'stopped' : origVmState === 'stopped' ? 'stopped' : 'active';
+  // From 2.95 an evacuated instance arrives stopped (except one in ERROR, which comes back
+  // ACTIVE); before, it keeps ACTIVE/STOPPED and ERROR comes back ACTIVE.
+  const targetState = origVmState === 'error' ? 'active' : atLeast(req.version, '2.95') || origVmState === 'stopped' ? 'stopped' : 'active';
   cloud.later(cloud.drawSec(cloud.timing.schedulingSec), () =>
     schedule(cloud, inst, migration, req, targetState),
   );
@@ -141,11 +142,11 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
     cloud.later(cloud.drawSec(cloud.timing.rebuildSec), () => {
       // A destination that died mid-rebuild never reports back (its restart fails the rebuild).
       if (!dest.alive || dest.epoch !== epoch) return;
-      cloud.releaseBuildSlot(dest);
       const injected = cloud.faults.fire('rebuild-fail', { host: dest.name });
       // Before 2.14 the caller states onSharedStorage; the destination refuses a mismatch.
       const notShared = req.onSharedStorage !== undefined && req.onSharedStorage !== cloud.config.sharedStorage;
       if (injected || notShared) {
+        cloud.releaseBuildSlot(dest);
         cloud.claim(dest, flavor, -1);
         finish(cloud, inst, m, 'failed');
         cloud.setPower(inst, 'error');
@@ -154,9 +155,18 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
         inst.fault = { code: 500, message, created: cloud.now() };
         return;
       }
-      cloud.moveInstance(inst, dest.name);
-      finish(cloud, inst, m, 'done');
-      cloud.setPower(inst, targetState);
+      // Nova saves the spawned instance (ACTIVE, no task) before finish_evacuation moves it
+      // to the destination and marks the migration done: for `finishEvacuationSec` it reads
+      // ACTIVE on its OLD host, and a second evacuate POST passes Nova's checks.
+      cloud.setPower(inst, 'active');
+      if (targetState === 'stopped') inst.taskState = 'powering-off';
+      cloud.later(cloud.timing.finishEvacuationSec, () => {
+        if (!dest.alive || dest.epoch !== epoch) return;
+        cloud.releaseBuildSlot(dest);
+        if (targetState === 'stopped') cloud.setPower(inst, 'stopped');
+        cloud.moveInstance(inst, dest.name);
+        finish(cloud, inst, m, 'done');
+      });
     });
   });
 }

@@ -113,6 +113,31 @@ describe('timed events', () => {
 });
 
 describe('safety oracle', () => {
+  test('Nova\'s own window (rebuilt, ACTIVE, task null, still on the old host) lets a second evacuate through', async () => {
+    const slow = await startSim({
+      scenario: scenarioPath('small'),
+      timing: { timeScale: 10, schedulingSec: 0, rebuildSec: 0.5, finishEvacuationSec: 100 },
+    });
+    try {
+      const api2 = new SimApi(slow.authUrl, slow.novaUrl, slow.glanceUrl);
+      await api2.login();
+      await slow.killHost('cmp-a');
+      await api2.nova('PUT', '/os-services/force-down', '2.11', { host: 'cmp-a', binary: 'nova-compute', forced_down: true });
+      expect((await api2.nova('POST', `/servers/${A1}/action`, '2.68', { evacuate: {} })).status).toBe(200);
+      const window = await slow.waitFor(async () => {
+        const s = (await api2.nova('GET', `/servers/${A1}`, '2.68')).body.server;
+        return s.status === 'ACTIVE' && s['OS-EXT-STS:task_state'] === null ? s : null;
+      }, { what: 'the finish window' });
+      expect(window['OS-EXT-SRV-ATTR:host']).toBe('cmp-a');
+      const migs = (await api2.nova('GET', `/os-migrations?instance_uuid=${A1}`, '2.59')).body.migrations;
+      expect(migs[0].status).toBe('pre-migrating');
+      expect((await api2.nova('POST', `/servers/${A1}/action`, '2.68', { evacuate: {} })).status).toBe(200);
+      expect((await slow.oracle()).violations.map((v) => v.kind)).toEqual(['double-evacuation']);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   test('a second evacuate accepted during Nova\'s "ACTIVE on the old host" window is a double evacuation', async () => {
     await sim.killHost('cmp-a');
     await forceDown('cmp-a');

@@ -166,6 +166,11 @@ export interface Timing {
   rebuildSec: Distribution;
   /** Conductor + scheduler time before the destination claims the instance. */
   schedulingSec: Distribution;
+  /**
+   * Between the rebuilt instance being saved ACTIVE (task null, host still the source) and
+   * finish_evacuation moving it and marking the migration done — Nova's real window.
+   */
+  finishEvacuationSec: number;
   /** After revive, how long nova-compute takes to mark `done` evacuations `completed`. */
   reviveCleanupSec: number;
   /** Added to every API answer (real milliseconds, not scaled). */

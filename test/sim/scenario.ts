@@ -71,6 +71,7 @@ export interface Scenario {
     serviceDownTimeSec?: number;
     rebuildSec?: Distribution;
     schedulingSec?: Distribution;
+    finishEvacuationSec?: number;
     reviveCleanupSec?: number;
     apiLatencyMs?: Distribution;
     tokenTtlSec?: number;
