@@ -48,6 +48,7 @@ export interface SimRequest {
 export interface SimHostState {
   name: string;
   alive: boolean;
+  compute: 'running' | 'stopped';
   segment: string | null;
   reserved: boolean;
   service: { state: 'up' | 'down'; status: 'enabled' | 'disabled'; forced_down: boolean; disabled_reason: string | null };
@@ -96,6 +97,9 @@ export interface RunningSim {
   cloud: Cloud | null;
   killHost(host: string): Promise<void>;
   reviveHost(host: string): Promise<void>;
+  /** Only nova-compute stops (guests keep running); `startCompute` brings it back. */
+  stopCompute(host: string): Promise<void>;
+  startCompute(host: string): Promise<void>;
   crashInstance(id: string): Promise<void>;
   injectFault(spec: FaultSpec): Promise<ActiveFault>;
   /** Clear one fault by id, or all. */
@@ -214,6 +218,8 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     cloud,
     killHost: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/kill`)),
     reviveHost: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/revive`)),
+    stopCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/stop-compute`)),
+    startCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/start-compute`)),
     crashInstance: async (id) => void (await call('POST', `/instances/${encodeURIComponent(id)}/crash`)),
     injectFault: async (spec) => {
       const { faults } = await call<{ faults: ActiveFault[] }>('POST', '/faults', spec);

@@ -97,14 +97,14 @@ export class Cloud {
     if (svc.forcedDown) return false;
     const host = this.hosts.get(svc.host);
     if (!host) return false;
-    if (host.alive) return true;
-    return host.diedAt !== null && this.now() - host.diedAt < this.realMs(this.timing.serviceDownTimeSec);
+    if (host.computeRunning) return true;
+    return host.heartbeatStoppedAt !== null && this.now() - host.heartbeatStoppedAt < this.realMs(this.timing.serviceDownTimeSec);
   }
 
   /** The last heartbeat: now while the host runs, its death otherwise. */
   serviceUpdatedAt(svc: Service): number {
     const host = this.hosts.get(svc.host);
-    if (host && !host.alive && host.diedAt !== null) return host.diedAt;
+    if (host && !host.computeRunning && host.heartbeatStoppedAt !== null) return host.heartbeatStoppedAt;
     return Math.max(svc.updatedAt, this.now() - (this.now() % 10_000));
   }
 
@@ -147,25 +147,49 @@ export class Cloud {
     const host = this.host(name);
     if (!host.alive) return;
     host.alive = false;
-    host.diedAt = this.now();
+    this.stopHeartbeats(host);
+  }
+
+  /** Only nova-compute dies: the guests keep running (fencing is what stops them). */
+  stopCompute(name: string): void {
+    const host = this.host(name);
+    if (host.computeRunning) this.stopHeartbeats(host);
+  }
+
+  private stopHeartbeats(host: Host): void {
+    if (!host.computeRunning) return;
+    host.computeRunning = false;
+    host.heartbeatStoppedAt = this.now();
     host.epoch++;
   }
 
   /**
-   * The host boots and nova-compute starts: after `reviveCleanupSec` it marks its
-   * evacuations `completed` and frees their source allocations (init_host), and the power
-   * sync stops instances Nova still thought active on it.
+   * The host boots and nova-compute starts: init_host cleans up evacuations, and the power
+   * sync stops instances Nova still thought active on it (their guests died with the host).
    */
   reviveHost(name: string): void {
     const host = this.host(name);
     if (host.alive) return;
     host.alive = true;
-    host.diedAt = null;
+    this.startCompute(name, true);
+  }
+
+  /**
+   * nova-compute starts on a running host: after `reviveCleanupSec` it marks its evacuations
+   * `completed`, destroys the evacuated guests and frees their source allocations (init_host).
+   */
+  startCompute(name: string, afterPowerLoss = false): void {
+    const host = this.host(name);
+    if (!host.alive) throw new SimHttpError(409, `host ${name} is powered off: revive it`);
+    if (host.computeRunning) return;
+    host.computeRunning = true;
+    host.heartbeatStoppedAt = null;
     const svc = this.services.get(name);
     if (svc) svc.updatedAt = this.now();
     this.failInterruptedRebuilds(host);
+    const epoch = host.epoch;
     this.later(this.timing.reviveCleanupSec, () => {
-      if (!host.alive) return;
+      if (!host.computeRunning || host.epoch !== epoch) return;
       // Nova's _destroy_evacuated_instances: accepted, pre-migrating and done all become
       // `completed` (a rebuild still running elsewhere sets its record to `done` again later).
       for (const m of this.migrations) {
@@ -176,6 +200,7 @@ export class Cloud {
         const flavor = inst ? this.flavors.get(inst.flavorId) : undefined;
         if (flavor) this.claim(host, flavor, -1);
       }
+      if (!afterPowerLoss) return;
       for (const id of this.byHost.get(name) ?? []) {
         const inst = this.instances.get(id);
         if (!inst || inst.evacuation !== null || inst.vmState !== 'active') continue;
@@ -277,9 +302,9 @@ export class Cloud {
     inst.taskState = tasks[action];
     const host = this.hosts.get(inst.host);
     // A cast to a dead compute is lost: the task state stays set, as in Nova.
-    if (!host?.alive) return;
+    if (!host?.computeRunning) return;
     this.later(0.2, () => {
-      if (!this.hosts.get(inst.host)?.alive) return;
+      if (!this.hosts.get(inst.host)?.computeRunning) return;
       this.setPower(inst, action === 'stop' ? 'stopped' : 'active');
     });
   }

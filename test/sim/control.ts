@@ -78,6 +78,7 @@ export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | n
       return {
         name: h.name,
         alive: h.alive,
+        compute: h.computeRunning ? 'running' : 'stopped',
         segment: h.segment,
         reserved: h.reserved,
         service: {
@@ -143,6 +144,14 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
     route('control', 'POST', '/_sim/hosts/{host}/revive', (ctx) => {
       cloud.reviveHost(ctx.params['host'] ?? '');
       return ok({ host: ctx.params['host'], alive: true });
+    }),
+    route('control', 'POST', '/_sim/hosts/{host}/stop-compute', (ctx) => {
+      cloud.stopCompute(ctx.params['host'] ?? '');
+      return ok({ host: ctx.params['host'], compute: 'stopped' });
+    }),
+    route('control', 'POST', '/_sim/hosts/{host}/start-compute', (ctx) => {
+      cloud.startCompute(ctx.params['host'] ?? '');
+      return ok({ host: ctx.params['host'], compute: 'running' });
     }),
     route('control', 'POST', '/_sim/instances/{id}/crash', (ctx) => {
       cloud.crashInstance(ctx.params['id'] ?? '');

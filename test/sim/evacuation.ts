@@ -141,7 +141,7 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
     inst.taskState = 'rebuild_spawning';
     cloud.later(cloud.drawSec(cloud.timing.rebuildSec), () => {
       // A destination that died mid-rebuild never reports back (its restart fails the rebuild).
-      if (!dest.alive || dest.epoch !== epoch) return;
+      if (!dest.computeRunning || dest.epoch !== epoch) return;
       const injected = cloud.faults.fire('rebuild-fail', { host: dest.name });
       // Before 2.14 the caller states onSharedStorage; the destination refuses a mismatch.
       const notShared = req.onSharedStorage !== undefined && req.onSharedStorage !== cloud.config.sharedStorage;
@@ -161,7 +161,7 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
       cloud.setPower(inst, 'active');
       if (targetState === 'stopped') inst.taskState = 'powering-off';
       cloud.later(cloud.timing.finishEvacuationSec, () => {
-        if (!dest.alive || dest.epoch !== epoch) return;
+        if (!dest.computeRunning || dest.epoch !== epoch) return;
         cloud.releaseBuildSlot(dest);
         if (targetState === 'stopped') cloud.setPower(inst, 'stopped');
         cloud.moveInstance(inst, dest.name);

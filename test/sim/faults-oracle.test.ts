@@ -159,6 +159,20 @@ describe('safety oracle', () => {
     expect(report.violations.map((v) => v.kind)).toEqual(['running-twice']);
   });
 
+  test('nova-compute dead on a running host: Nova evacuates once the service times out, and the guest runs twice', async () => {
+    await sim.stopCompute('cmp-b');
+    expect((await sim.state({ host: 'cmp-b' })).hosts[0]).toMatchObject({ alive: true, compute: 'stopped' });
+    await sim.waitFor(async () => (await api.nova('GET', '/os-services?host=cmp-b', '2.11')).body.services[0].state === 'down');
+    expect((await api.nova('POST', `/servers/${B1}/action`, '2.68', { evacuate: {} })).status).toBe(200);
+    expect((await sim.oracle()).violations.map((v) => v.kind)).toEqual(['running-twice']);
+    await sim.waitFor(async () => (await sim.state()).migrations.byStatus['done'] === 1);
+    await sim.startCompute('cmp-b');
+    await sim.waitFor(async () => (await sim.state()).migrations.byStatus['completed'] === 1, { what: 'init_host cleanup' });
+    // The guests that never left keep running: no power sync stop after a compute restart.
+    const stay = (await api.nova('GET', '/servers/bbbbbbb2-0000-4000-8000-000000000002')).body.server;
+    expect(stay).toMatchObject({ status: 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'cmp-b' });
+  });
+
   test('a cloud that skips the service check is caught evacuating from a live service', async () => {
     await sim.injectFault({ kind: 'skip-service-check', count: 1 });
     expect((await api.nova('POST', `/servers/${B1}/action`, '2.68', { evacuate: {} })).status).toBe(200);

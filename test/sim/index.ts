@@ -48,11 +48,13 @@ export async function startSimulator(opts: SimOptions): Promise<Sim> {
     else cloud.later(atSec, () => cloud.faults.add(spec as FaultSpec));
   }
   for (const e of scenario.events ?? []) {
-    for (const h of [e.kill, e.revive]) if (h !== undefined && !cloud.hosts.has(h)) throw new Error(`event at ${e.atSec}s: unknown host ${h}`);
+    for (const h of [e.kill, e.revive, e.stopCompute, e.startCompute]) if (h !== undefined && !cloud.hosts.has(h)) throw new Error(`event at ${e.atSec}s: unknown host ${h}`);
     if (e.crash !== undefined && !cloud.instances.has(e.crash)) throw new Error(`event at ${e.atSec}s: unknown instance ${e.crash}`);
     cloud.later(e.atSec, () => {
       if (e.kill) cloud.killHost(e.kill);
       if (e.revive) cloud.reviveHost(e.revive);
+      if (e.stopCompute) cloud.stopCompute(e.stopCompute);
+      if (e.startCompute && cloud.hosts.get(e.startCompute)?.alive) cloud.startCompute(e.startCompute);
       if (e.crash) cloud.crashInstance(e.crash);
     });
   }

@@ -14,11 +14,13 @@ export interface Host {
   name: string;
   capacity: Capacity;
   used: Capacity;
-  /** Physically running (false after kill, until revive). */
+  /** Physically running, guests included (false after kill, until revive). */
   alive: boolean;
-  /** When the host died (ms epoch); its service reads `down` service_down_time later. */
-  diedAt: number | null;
-  /** Bumped at every death: work started in an earlier life never reports back. */
+  /** nova-compute running and heartbeating (false after kill or stop-compute). */
+  computeRunning: boolean;
+  /** When the heartbeats stopped (ms epoch); the service reads `down` service_down_time later. */
+  heartbeatStoppedAt: number | null;
+  /** Bumped whenever nova-compute dies: work it had started never reports back. */
   epoch: number;
   segment: string | null;
   reserved: boolean;

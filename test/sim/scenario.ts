@@ -89,7 +89,7 @@ export interface Scenario {
   instances?: ScenarioInstance[];
   generate?: ScenarioGenerate;
   /** Host deaths, revivals and guest crashes `atSec` simulated seconds after start. */
-  events?: Array<{ atSec: number; kill?: string; revive?: string; crash?: string }>;
+  events?: Array<{ atSec: number; kill?: string; revive?: string; stopCompute?: string; startCompute?: string; crash?: string }>;
   /** Faults switched on `atSec` simulated seconds after start (0 = at once). */
   faults?: Array<{ atSec?: number } & FaultSpec>;
 }
