@@ -100,7 +100,8 @@ export interface RunningSim {
   /** Only nova-compute stops (guests keep running); `startCompute` brings it back. */
   stopCompute(host: string): Promise<void>;
   startCompute(host: string): Promise<void>;
-  crashInstance(id: string): Promise<void>;
+  /** `shutoff` (default): SHUTOFF, no action; `power-state`: Nova still says ACTIVE; `synced`: stop action by Nova itself. */
+  crashInstance(id: string, mode?: 'shutoff' | 'power-state' | 'synced'): Promise<void>;
   injectFault(spec: FaultSpec): Promise<ActiveFault>;
   /** Clear one fault by id, or all. */
   clearFaults(id?: string): Promise<void>;
@@ -220,7 +221,8 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     reviveHost: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/revive`)),
     stopCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/stop-compute`)),
     startCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/start-compute`)),
-    crashInstance: async (id) => void (await call('POST', `/instances/${encodeURIComponent(id)}/crash`)),
+    crashInstance: async (id, mode) =>
+      void (await call('POST', `/instances/${encodeURIComponent(id)}/crash`, mode === undefined ? undefined : { mode })),
     injectFault: async (spec) => {
       const { faults } = await call<{ faults: ActiveFault[] }>('POST', '/faults', spec);
       return faults[faults.length - 1]!;

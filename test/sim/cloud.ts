@@ -11,6 +11,8 @@ import type {
   Aggregate, AppCredential, Capacity, Flavor, Host, Image, Instance, Migration, NovaConfig, Project, Service, Timing, User,
 } from './model';
 
+export type CrashMode = 'shutoff' | 'power-state' | 'synced';
+
 export interface CloudConfig {
   seed: number;
   region: string;
@@ -269,17 +271,24 @@ export class Cloud {
     inst.updatedAt = this.now();
   }
 
-  recordAction(inst: Instance, action: string, message: string | null, userId = inst.userId, projectId = inst.projectId): void {
+  recordAction(inst: Instance, action: string, message: string | null, userId: string | null = inst.userId, projectId: string | null = inst.projectId): void {
     const now = this.now();
     inst.actions.push({ action, requestId: this.requestId(), userId, projectId, startTime: now, updatedAt: now, message });
   }
 
-  /** The guest dies on its own: SHUTOFF, and no action recorded (unlike an operator's stop). */
-  crashInstance(id: string): void {
+  /**
+   * The guest dies on its own. `shutoff` (default): SHUTOFF and no action recorded (unlike an
+   * operator's stop). `power-state`: only power_state reads shutdown, Nova still says ACTIVE
+   * (its sync has not run yet). `synced`: SHUTOFF with the `stop` action Nova's power-state
+   * sync records (no user, no project).
+   */
+  crashInstance(id: string, mode: CrashMode = 'shutoff'): void {
     const inst = this.instance(id);
-    inst.vmState = 'stopped';
     inst.powerState = 4;
     inst.updatedAt = this.now();
+    if (mode === 'power-state') return;
+    inst.vmState = 'stopped';
+    if (mode === 'synced') this.recordAction(inst, 'stop', null, null, null);
   }
 
   /** os-stop / os-start / reboot, as compute_api checks them; the host finishes the task. */

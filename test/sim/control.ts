@@ -154,8 +154,10 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
       return ok({ host: ctx.params['host'], compute: 'running' });
     }),
     route('control', 'POST', '/_sim/instances/{id}/crash', (ctx) => {
-      cloud.crashInstance(ctx.params['id'] ?? '');
-      return ok({ id: ctx.params['id'], status: 'SHUTOFF' });
+      const mode = (ctx.body as { mode?: unknown } | undefined)?.mode ?? 'shutoff';
+      if (mode !== 'shutoff' && mode !== 'power-state' && mode !== 'synced') throw new SimHttpError(400, `unknown crash mode ${String(mode)}`);
+      cloud.crashInstance(ctx.params['id'] ?? '', mode);
+      return ok({ id: ctx.params['id'], mode });
     }),
     route('control', 'GET', '/_sim/faults', faultList),
     route('control', 'POST', '/_sim/faults', (ctx) => {

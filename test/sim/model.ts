@@ -55,8 +55,9 @@ export type TaskState =
 export interface InstanceAction {
   action: string;
   requestId: string;
-  userId: string;
-  projectId: string;
+  /** null for Nova's own actions (the power-state sync runs with an admin context). */
+  userId: string | null;
+  projectId: string | null;
   startTime: number;
   updatedAt: number;
   message: string | null;

@@ -262,6 +262,17 @@ describe('instance actions', () => {
   });
 });
 
+describe('crash modes', () => {
+  test('power-state only (Nova has not noticed) and synced (Nova\'s own stop, no user)', async () => {
+    await sim.crashInstance(A1, 'power-state');
+    const unnoticed = (await api.nova('GET', `/servers/${A1}`)).body.server;
+    expect(unnoticed).toMatchObject({ status: 'ACTIVE', 'OS-EXT-STS:vm_state': 'active', 'OS-EXT-STS:power_state': 4 });
+    await sim.crashInstance('aaaaaaa1-0000-4000-8000-000000000002', 'synced');
+    const synced = (await api.nova('GET', '/servers/aaaaaaa1-0000-4000-8000-000000000002/os-instance-actions')).body.instanceActions;
+    expect(synced[0]).toMatchObject({ action: 'stop', user_id: null, project_id: null });
+  });
+});
+
 describe('configured limits', () => {
   test('from 2.95 (when the cloud offers it) an evacuated ACTIVE instance arrives stopped', async () => {
     const s2 = await startSim({
