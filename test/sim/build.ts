@@ -211,8 +211,3 @@ function aggregate(cloud: Cloud, name: string, now: number) {
   return agg;
 }
 
-/** Instance helper used by tests: the first instance on a host, if any. */
-export function firstInstanceOn(cloud: Cloud, host: string): Instance | undefined {
-  const id = cloud.byHost.get(host)?.values().next().value;
-  return id === undefined ? undefined : cloud.instances.get(id);
-}

@@ -103,7 +103,7 @@ export class Cloud {
     return host.heartbeatStoppedAt !== null && this.now() - host.heartbeatStoppedAt < this.realMs(this.timing.serviceDownTimeSec);
   }
 
-  /** The last heartbeat: now while the host runs, its death otherwise. */
+  /** The last heartbeat: every 10 s while nova-compute runs, frozen when it stops. */
   serviceUpdatedAt(svc: Service): number {
     const host = this.hosts.get(svc.host);
     if (host && !host.computeRunning && host.heartbeatStoppedAt !== null) return host.heartbeatStoppedAt;

@@ -162,8 +162,7 @@ async function handle(
         const name = Object.keys(body)[0];
         if (name) calls.countAction(name);
       }
-      await applyFaults(cloud, api, key, res);
-      if (res.writableEnded || res.destroyed || (res as { hung?: boolean }).hung) return;
+      if ((await applyFaults(cloud, api, key, res)) !== 'continue') return;
     }
     if (found === null) throw new SimHttpError(404, 'The resource could not be found.');
     if (found === 'method') throw new SimHttpError(405, 'The method is not allowed for the requested URL.');
@@ -210,8 +209,11 @@ async function handle(
   }
 }
 
-/** Latency, slow Keystone, delays, hangs and injected HTTP errors for one request. */
-async function applyFaults(cloud: Cloud, api: ApiName, key: string, res: ServerResponse): Promise<void> {
+/**
+ * Latency, slow Keystone, delays, hangs and injected HTTP errors for one request: whether
+ * the request goes on to its handler, was answered here, or hangs.
+ */
+async function applyFaults(cloud: Cloud, api: ApiName, key: string, res: ServerResponse): Promise<'continue' | 'answered' | 'hung'> {
   const latency = draw(cloud.timing.apiLatencyMs, cloud.rng);
   if (latency > 0) await sleep(latency);
   if (api === 'keystone') {
@@ -222,13 +224,14 @@ async function applyFaults(cloud: Cloud, api: ApiName, key: string, res: ServerR
   if (delay) await sleep(delay.delayMs ?? 1000);
   const hang = cloud.faults.fire('hang', { route: key });
   if (hang) {
-    (res as { hung?: boolean }).hung = true;
     if (hang.delayMs !== undefined) setTimeout(() => res.destroy(), hang.delayMs).unref();
-    return;
+    return 'hung';
   }
   const error = cloud.faults.fire('http-error', { route: key });
   if (error) {
     const status = error.status ?? 500;
     send(res, status, errorBody(api, status, error.message ?? 'Injected fault'));
+    return 'answered';
   }
+  return res.destroyed ? 'answered' : 'continue';
 }
