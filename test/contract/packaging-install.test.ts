@@ -155,10 +155,11 @@ describe('scripts/install with every bundle built', () => {
 
 describe('scripts/install when some bundles are not built', () => {
   const built: Bundle[] = ['fence_compute', 'nova-ha'];
+  const noMetadata = tempDir('nometa');
 
   test('fails, naming the missing bundles, and installs nothing', () => {
     const dest = tempDir('dest');
-    const result = run(installScript, ['--destdir', dest, '--dist', fakeDist(built), '--no-build']);
+    const result = run(installScript, ['--destdir', dest, '--dist', fakeDist(built), '--metadata', noMetadata, '--no-build']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/not built: NovaEvacuate NovaCompute nova-compute-wait\b/);
     expect(result.stderr).toContain('--allow-missing');
@@ -167,7 +168,9 @@ describe('scripts/install when some bundles are not built', () => {
 
   test('with --allow-missing installs what exists and still reports the rest', () => {
     const dest = tempDir('dest');
-    const result = run(installScript, ['--destdir', dest, '--dist', fakeDist(built), '--no-build', '--allow-missing']);
+    const result = run(installScript, [
+      '--destdir', dest, '--dist', fakeDist(built), '--metadata', noMetadata, '--no-build', '--allow-missing',
+    ]);
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/not installed: NovaEvacuate NovaCompute nova-compute-wait\b/);
     expect(tree(dest).filter((line) => line.includes(' f ')).map((line) => line.slice(6)).sort()).toEqual(
