@@ -95,6 +95,18 @@ export function buildProgram(io: CliIo): Command {
     .option('--json', 'print the checks as JSON')
     .action(action(io, async () => (await import('./doctor')).runDoctor as Runner));
 
+  sub('status', "hosts, evacuation marks, per-instance progress, errors and the brake, from NovaEvacuate's status file")
+    .addHelpText(
+      'after',
+      '\nReads --status-file (written by NovaEvacuate after every monitor pass). With --live, or when\n' +
+        'the file does not exist on this node, reads the evacuate attributes (attrd_updater) and\n' +
+        "Nova's compute services instead (credentials needed).",
+    )
+    .option('--json', 'print the status as JSON')
+    .option('--live', 'read Pacemaker and Nova now instead of the status file')
+    .option('--hosts-only', 'leave out the per-instance tables')
+    .action(action(io, async () => (await import('./status')).runStatus as Runner));
+
   sub('resume', 'lift the mass-failure brake: NovaEvacuate evacuates again what was held back')
     .addHelpText(
       'after',

@@ -1,0 +1,37 @@
+/**
+ * `nova-ha status`: NovaEvacuate's status file (hosts, marks, per-instance progress, errors,
+ * the brake), or a live reading of Pacemaker and Nova with --live, or when no status file
+ * exists on this node.
+ */
+import { readStatusFile } from '../evacuation/status';
+import type { CommandContext } from './context';
+import { formatLiveStatus, readLiveStatus } from './live';
+import { formatStatusDocument, isStale } from './status-format';
+
+export interface StatusOptions {
+  json?: boolean;
+  live?: boolean;
+  hostsOnly?: boolean;
+}
+
+async function live(ctx: CommandContext, options: StatusOptions): Promise<void> {
+  const status = await readLiveStatus(ctx);
+  ctx.io.out(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatLiveStatus(status));
+}
+
+export async function runStatus(ctx: CommandContext, options: StatusOptions): Promise<void> {
+  const path = ctx.options.statusFile;
+  if (options.live) return live(ctx, options);
+  const document = await readStatusFile(path);
+  if (!document) {
+    ctx.io.err(`nova-ha: no status file at ${path} (NovaEvacuate does not run here): reading Pacemaker and Nova live\n`);
+    return live(ctx, options);
+  }
+  const now = ctx.io.now();
+  if (options.json) {
+    const stale = isStale(document, now);
+    ctx.io.out(`${JSON.stringify({ source: 'file', path, ageMs: now - document.lastPassAt, stale, status: document }, null, 2)}\n`);
+    return;
+  }
+  ctx.io.out(formatStatusDocument(document, { path, now, instances: !options.hostsOnly }));
+}
