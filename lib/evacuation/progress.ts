@@ -104,3 +104,27 @@ export function retryDue(progress: InstanceProgress, policy: RetryPolicy, now: n
 export function isSettled(progress: InstanceProgress): boolean {
   return progress.kind === 'evacuated' || progress.kind === 'given-up';
 }
+
+/** Evacuate calls Nova refused (no migration record to show for them), remembered by the loop. */
+export interface Refusals {
+  readonly count: number;
+  readonly lastAt: number;
+  readonly target: string | undefined;
+  readonly message: string;
+}
+
+/**
+ * Adds the refusals the loop remembers to what Nova's records say: they count as attempts and
+ * restart the backoff. Only an instance not in flight nor settled is affected.
+ */
+export function withRefusals(progress: InstanceProgress, refusals: Refusals | undefined, maxAttempts: number): InstanceProgress {
+  if (!refusals || (progress.kind !== 'not-started' && progress.kind !== 'failed')) return progress;
+  const earlier = progress.kind === 'failed' ? progress.attempts : 0;
+  const attempts = earlier + refusals.count;
+  if (maxAttempts > 0 && attempts >= maxAttempts) {
+    return { kind: 'given-up', reason: `${attempts} evacuation attempts failed, last: ${refusals.message}` };
+  }
+  const lastFailedAt = progress.kind === 'failed' ? Math.max(progress.lastFailedAt, refusals.lastAt) : refusals.lastAt;
+  const lastTarget = refusals.lastAt >= lastFailedAt ? refusals.target : progress.kind === 'failed' ? progress.lastTarget : undefined;
+  return { kind: 'failed', attempts, lastFailedAt, lastTarget };
+}

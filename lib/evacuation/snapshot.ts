@@ -1,0 +1,170 @@
+/**
+ * Everything one reconcile pass needs, read fresh: every host's `evacuate` attribute, Nova's
+ * compute services, free room, aggregates, segments, and for each host that needs evacuation
+ * its servers and evacuation records; flavor and image tags (for scope) only when some host
+ * does. Nothing is kept from one pass to the next except the segment attribute cache.
+ */
+import { fencedByUs, FENCED_REASON_PREFIX, isReserved } from '../fence-compute/service-state';
+import type { Aggregate, ComputeService, Hypervisor, Migration, Server } from '../openstack/nova-types';
+import { parseEvacuateValue } from '../pacemaker/evacuate-attribute';
+import type { HostView, InstanceSize, Room, ScopeFacts } from './model';
+import type { EvacuationPorts, FlavorSpecsView } from './ports';
+import { buildScopeFacts } from './scope';
+import { assignSegments, type SegmentSource } from './segments';
+
+export type SegmentSourceConfig =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'node-attribute'; readonly attribute: string }
+  | { readonly kind: 'aggregate'; readonly metadataKey: string };
+
+export interface SnapshotConfig {
+  readonly segments: SegmentSourceConfig;
+  readonly defaultSegment: string;
+}
+
+/** Kept across the passes of one monitor: node attributes that name segments rarely change. */
+export interface SnapshotCache {
+  readonly segmentAttributes: Map<string, string | undefined>;
+}
+
+export function newSnapshotCache(): SnapshotCache {
+  return { segmentAttributes: new Map() };
+}
+
+/** Why a host is in the pass's evacuation list. */
+export type NeedReason = 'marked' | 'in-progress' | 'fenced-by-us';
+
+export interface FailedHost {
+  readonly host: HostView;
+  readonly reason: NeedReason;
+  readonly servers: readonly Server[];
+  readonly migrations: readonly Migration[];
+}
+
+export interface Snapshot {
+  readonly takenAt: number;
+  readonly marks: ReadonlyMap<string, string>;
+  readonly hosts: readonly HostView[];
+  readonly failed: readonly FailedHost[];
+  readonly aggregates: readonly Aggregate[];
+  /** Undefined when no host needs evacuation (not read then). */
+  readonly scopeFacts: ScopeFacts | undefined;
+  readonly flavors: ReadonlyMap<string, FlavorSpecsView>;
+  readonly resumedAt: number | undefined;
+}
+
+/** Epoch ms from our disabled reason "fence_compute: fenced at <ISO>[; previously …]". */
+export function fencedAtFromReason(reason: string | null | undefined): number | undefined {
+  if (!fencedByUs(reason) || !reason) return undefined;
+  const rest = reason.slice(FENCED_REASON_PREFIX.length);
+  const end = rest.indexOf(';');
+  const at = Date.parse(end < 0 ? rest : rest.slice(0, end));
+  return Number.isNaN(at) ? undefined : at;
+}
+
+export function roomOf(hypervisor: Hypervisor | undefined): Room | undefined {
+  if (!hypervisor || hypervisor.vcpus === null || hypervisor.memoryMb === null) return undefined;
+  return {
+    vcpus: Math.max(0, hypervisor.vcpus - (hypervisor.vcpusUsed ?? 0)),
+    ramMb: Math.max(0, hypervisor.memoryMb - (hypervisor.memoryMbUsed ?? 0)),
+    // Hypervisor stats carry no usable disk figure from 2.88 on: disk is not the limit we plan by.
+    diskGb: Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/** The size of a server: its embedded flavor (2.47+), else the flavor list. */
+export function sizeOf(server: Server, flavors: ReadonlyMap<string, FlavorSpecsView>): InstanceSize | undefined {
+  const { vcpus, ram, disk } = server.flavor;
+  if (vcpus !== null && ram !== null) return { vcpus, ramMb: ram, diskGb: disk ?? 0 };
+  const flavor = server.flavor.id === null ? undefined : flavors.get(server.flavor.id);
+  if (!flavor || flavor.vcpus === null || flavor.ramMb === null) return undefined;
+  return { vcpus: flavor.vcpus, ramMb: flavor.ramMb, diskGb: flavor.diskGb ?? 0 };
+}
+
+/** Does this host need a look this pass? The mark says so, or Nova shows our fence. */
+export function needReason(service: ComputeService, mark: string | undefined): NeedReason | undefined {
+  const state = parseEvacuateValue(mark);
+  if (state.kind === 'needed') return 'marked';
+  if (state.kind === 'in-progress') return 'in-progress';
+  // Pacemaker wipes a remote node's transient attributes when it reconnects: Nova's record is durable.
+  if (service.status === 'disabled' && service.forcedDown && fencedByUs(service.disabledReason)) return 'fenced-by-us';
+  return undefined;
+}
+
+async function segmentSource(
+  ports: EvacuationPorts,
+  config: SnapshotConfig,
+  cache: SnapshotCache,
+  hosts: readonly string[],
+  aggregates: readonly Aggregate[],
+): Promise<SegmentSource> {
+  switch (config.segments.kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'aggregate':
+      return { kind: 'aggregate', aggregates, metadataKey: config.segments.metadataKey };
+    case 'node-attribute': {
+      const { attribute } = config.segments;
+      const values = new Map<string, string>();
+      for (const host of hosts) {
+        if (!cache.segmentAttributes.has(host)) {
+          cache.segmentAttributes.set(host, await ports.cluster.readNodeAttribute(attribute, host));
+        }
+        const value = cache.segmentAttributes.get(host);
+        if (value !== undefined && value.trim() !== '') values.set(host, value.trim());
+      }
+      return { kind: 'node-attribute', values };
+    }
+  }
+}
+
+export async function readSnapshot(
+  ports: EvacuationPorts,
+  config: SnapshotConfig,
+  cache: SnapshotCache,
+): Promise<Snapshot> {
+  const [marks, services, hypervisors, aggregates, resumedAt] = await Promise.all([
+    ports.cluster.readMarks(),
+    ports.nova.listComputeServices(),
+    ports.nova.listHypervisors(),
+    ports.nova.listAggregates(),
+    ports.cluster.readResumedAt(),
+  ]);
+  const names = services.map((s) => s.host);
+  const segments = assignSegments(names, await segmentSource(ports, config, cache, names, aggregates), config.defaultSegment);
+  const byServiceHost = new Map(hypervisors.map((h) => [h.serviceHost ?? h.hostname, h]));
+
+  const hosts: HostView[] = services.map((service) => ({
+    name: service.host,
+    service,
+    mark: parseEvacuateValue(marks.get(service.host)),
+    fencedAt: fencedAtFromReason(service.disabledReason),
+    segment: segments.get(service.host) ?? config.defaultSegment,
+    reserved: isReserved(service) || /\breserved\b/i.test(service.disabledReason ?? ''),
+    free: roomOf(byServiceHost.get(service.host)),
+    aggregates: aggregates.filter((a) => a.hosts.includes(service.host)).map((a) => a.name),
+  }));
+
+  const needing = hosts.flatMap((host) => {
+    const reason = needReason(host.service, marks.get(host.name));
+    return reason ? [{ host, reason }] : [];
+  });
+  const failed: FailedHost[] = await Promise.all(
+    needing.map(async ({ host, reason }) => {
+      const [servers, migrations] = await Promise.all([
+        ports.nova.listServersOnHost(host.name),
+        ports.nova.listEvacuationsFrom(host.name),
+      ]);
+      return { host, reason, servers, migrations };
+    }),
+  );
+
+  let scopeFacts: ScopeFacts | undefined;
+  let flavors = new Map<string, FlavorSpecsView>();
+  if (failed.some((f) => f.servers.length > 0)) {
+    const [flavorList, images] = await Promise.all([ports.nova.listFlavorSpecs(), ports.nova.listImageLabels()]);
+    flavors = new Map(flavorList.map((f) => [f.id, f]));
+    scopeFacts = buildScopeFacts(flavorList, images);
+  }
+  return { takenAt: ports.now(), marks, hosts, failed, aggregates, scopeFacts, flavors, resumedAt };
+}
