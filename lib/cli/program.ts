@@ -107,6 +107,21 @@ export function buildProgram(io: CliIo): Command {
     .option('--hosts-only', 'leave out the per-instance tables')
     .action(action(io, async () => (await import('./status')).runStatus as Runner));
 
+  sub('evacuate', 'evacuate a failed host now (manual), with the same safety checks as the automatic path')
+    .argument('<host>', 'Nova compute host (its nova-compute service host name)')
+    .addHelpText(
+      'after',
+      '\nRefuses (exit 3) a host Nova does not show forced down: it may still run its instances.\n' +
+        'Fence it first (pcs stonith fence HOST runs fence_compute). Then marks evacuate=yes\n' +
+        '(attrd_updater -p) so the running NovaEvacuate evacuates it; --wait follows its status file.\n' +
+        '--i-know-the-host-is-dead-unsafe forces the host down in Nova on your word instead of fencing:\n' +
+        'if the host is in fact alive, its instances will run twice.',
+    )
+    .option('--wait', 'follow the status file until the host is done (bounded by --timeout)')
+    .option('--json', 'print JSON')
+    .option('--i-know-the-host-is-dead-unsafe', 'skip the fencing check: force the host down in Nova yourself (UNSAFE)')
+    .action(action(io, async () => (await import('./evacuate')).runEvacuate as Runner));
+
   sub('resume', 'lift the mass-failure brake: NovaEvacuate evacuates again what was held back')
     .addHelpText(
       'after',
