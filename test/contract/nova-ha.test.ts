@@ -1,0 +1,205 @@
+/**
+ * The built nova-ha against the simulated cloud and the stand-in Pacemaker tools: doctor
+ * (all green, wrong password, unreachable Keystone), status (file and live), resume,
+ * evacuate (refuses a live host, accepts a fenced one), usage errors and help.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { connect } from '../../lib/openstack/connect';
+import { resolveAuthSpec } from '../../lib/openstack/credentials';
+import { Deadline } from '../../lib/runtime/deadline';
+import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
+import { CliHarness, ensureBuilt } from '../unit/cli/cli-harness';
+import { sampleStatus } from '../unit/cli/sample-status';
+
+let sim: RunningSim;
+let cli: CliHarness;
+let cloudArgs: string[];
+
+beforeAll(async () => {
+  ensureBuilt();
+  sim = await startSim({ scenario: scenarioPath('small'), timing: { timeScale: 20 } });
+  cli = new CliHarness();
+  cloudArgs = ['--cloud', 'sim', '--clouds-yaml', sim.cloudsYamlPath];
+}, 120_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  cli?.cleanup();
+});
+
+/** Forces a host down in the simulated Nova the way fence_compute does (test set-up only). */
+async function forceDown(host: string): Promise<void> {
+  const spec = resolveAuthSpec({ cloud: 'sim', clouds_yaml: sim.cloudsYamlPath });
+  const nova = await (await connect(spec, { deadline: Deadline.in(10_000) })).nova();
+  const service = (await nova.listComputeServices({ host }))[0];
+  if (!service) throw new Error(`no service ${host}`);
+  await nova.forceDown(service, true);
+}
+
+describe('help and usage', () => {
+  it('--help on every command, with the exit codes', async () => {
+    for (const command of [[], ['doctor'], ['status'], ['resume'], ['evacuate']]) {
+      const run = await cli.run([...command, '--help']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Exit codes:');
+      expect(run.stdout).toContain('3  refused for safety');
+    }
+  });
+
+  it('an unknown command or option is a usage error (2)', async () => {
+    expect((await cli.run(['frobnicate'])).code).toBe(2);
+    const run = await cli.run(['status', '--no-such-option']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown option '--no-such-option'");
+  });
+
+  it('missing credentials are a configuration error (2) that names what is missing', async () => {
+    const run = await cli.run(['status', '--live']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/nova-ha: error: auth_url not configured/);
+  });
+});
+
+describe('doctor', () => {
+  it('is all green against the simulator with the Pacemaker stand-ins', async () => {
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now())));
+    const run = await cli.run(['doctor', ...cloudArgs]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    for (const name of ['credentials', 'Keystone', 'catalog', 'Nova API', 'compute services', 'clock', 'Pacemaker tools', 'attributes', 'status file']) {
+      expect(run.stdout).toMatch(new RegExp(`^✓ ${name} `, 'm'));
+    }
+    expect(run.stdout).toMatch(/token issued in \d+ ms/);
+    expect(run.stdout).toContain('microversion 2.93 negotiated');
+    expect(run.stdout).toContain('all checks passed');
+  });
+
+  it('--json gives the same checks as data', async () => {
+    const run = await cli.run(['doctor', '--json', ...cloudArgs]);
+    const report = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
+    expect(report.ok).toBe(true);
+    expect(report.checks.find((check) => check.name === 'Keystone')?.status).toBe('ok');
+  });
+
+  it('a wrong password: Keystone ✗ saying what to check, exit 1, password never printed', async () => {
+    const run = await cli.run(['doctor'], {
+      OS_AUTH_URL: sim.authUrl,
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: 'not-the-password',
+      OS_PROJECT_NAME: 'admin',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✗ Keystone .*refused user 'admin'.*\(401\): check username\/password/m);
+    expect(run.stdout).toMatch(/^- Nova API +skipped: no token/m);
+    expect(run.stdout + run.stderr).not.toContain('not-the-password');
+  });
+
+  it('an unreachable Keystone: ✗ naming the URL and auth_url, exit 1', async () => {
+    const run = await cli.run(['doctor', '--os-auth-url', 'http://127.0.0.1:9/v3', '--os-username', 'admin', '--os-project-name', 'admin'], {
+      OS_PASSWORD: 'pw-123',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✗ Keystone .*cannot reach Keystone at http:\/\/127\.0\.0\.1:9\/v3.*check auth_url/m);
+  });
+
+  it('warns when a password is given on the command line', async () => {
+    const run = await cli.run(['doctor', '--os-auth-url', sim.authUrl, '--os-username', 'admin', '--os-password', 'admin', '--os-project-name', 'admin']);
+    expect(run.stderr).toContain('--os-password on the command line is visible');
+  });
+
+  it('missing Pacemaker tools are ✗ with the package to install', async () => {
+    const run = await cli.run(['doctor', ...cloudArgs], { PATH: '/usr/bin:/bin' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✗ Pacemaker tools +not on PATH: attrd_updater, crm_attribute, crm_mon, stonith_admin/m);
+    expect(run.stdout).toContain('pacemaker-cli-utils');
+  });
+});
+
+describe('status', () => {
+  it('prints hosts, per-instance progress, errors and given-up instances from the status file', async () => {
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now() - 5_000)));
+    const run = await cli.run(['status']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('NovaEvacuate on ctl1, last pass 5 s ago');
+    expect(run.stdout).toContain('brake:   off');
+    expect(run.stdout).toMatch(/^cmp-a +segment-1 +ctl1@1795608416 +evacuating +1 evacuated, 1 in-flight, 1 unprotected/m);
+    expect(run.stdout).toMatch(/aaaaaaa1-0000-4000-8000-000000000002 +a-tagged-flavor-2 +in-flight +REBUILD +cmp-a +\(scheduler\) +1 +No valid host/);
+    expect(run.stdout).toContain('error:   nova: listing of migrations from cmp-a timed out');
+    expect(run.stdout).toMatch(/Given up[\s\S]*b-paused +cmp-b +PAUSED/);
+  });
+
+  it('--json wraps the document with its age', async () => {
+    const document = sampleStatus(Date.now() - 120_000, { brake: { tripped: true, reason: '3 hosts failed within 60 s', resumedAt: null } });
+    writeFileSync(cli.statusFile, JSON.stringify(document));
+    const json = JSON.parse((await cli.run(['status', '--json'])).stdout) as { source: string; stale: boolean; status: unknown };
+    expect(json.source).toBe('file');
+    expect(json.stale).toBe(true);
+    expect(json.status).toEqual(document);
+    const text = (await cli.run(['status'])).stdout;
+    expect(text).toContain('WARNING: the status file is stale');
+    expect(text).toContain('brake:   TRIPPED: 3 hosts failed within 60 s');
+  });
+
+  it('--live reads the marks and Nova', async () => {
+    cli.setMarks({ 'cmp-b': 'yes' });
+    const run = await cli.run(['status', '--live', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^cmp-b +up\/enabled +no +yes +refused +3 +marked for evacuation but Nova sees it up/m);
+    expect(run.stdout).toMatch(/^cmp-d +up\/disabled +no +- +reserved/m);
+  });
+});
+
+describe('resume', () => {
+  it('writes nova-ha-resumed-at = now in seconds and says so', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const run = await cli.run(['resume']);
+    expect(run.code).toBe(0);
+    const value = Number(cli.store().crm_config['nova-ha-resumed-at']);
+    expect(value).toBeGreaterThanOrEqual(before);
+    expect(value).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    expect(run.stdout).toContain(`nova-ha-resumed-at=${value}`);
+  });
+});
+
+describe('evacuate', () => {
+  it('refuses a host Nova sees up (exit 3) and marks nothing', async () => {
+    cli.setMarks({});
+    const run = await cli.run(['evacuate', 'cmp-a', ...cloudArgs]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('Nova sees cmp-a up and not forced down');
+    expect(run.stderr).toContain('--i-know-the-host-is-dead-unsafe');
+    expect(cli.store().attrd.evacuate?.['cmp-a']).toBeUndefined();
+  });
+
+  it('an unknown host is exit 4 listing the known ones', async () => {
+    const run = await cli.run(['evacuate', 'cmp-zz', ...cloudArgs]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('known hosts: cmp-a, cmp-b, cmp-c, cmp-d');
+  });
+
+  it('accepts a dead, forced-down host and marks it evacuate=yes privately', async () => {
+    await sim.killHost('cmp-c');
+    await forceDown('cmp-c');
+    const run = await cli.run(['evacuate', 'cmp-c', ...cloudArgs]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('marked cmp-c evacuate=yes');
+    const store = cli.store();
+    expect(store.attrd.evacuate?.['cmp-c']).toBe('yes');
+    expect(store.attrdPrivate.evacuate).toBe(true);
+    // Nothing was evacuated by the CLI itself: that is NovaEvacuate's job.
+    expect((await sim.calls()).actions.evacuate ?? 0).toBe(0);
+  });
+
+  it('--wait follows the status file until the host is done', async () => {
+    const done = sampleStatus(Date.now() + 1_000, {
+      hosts: [{ name: 'cmp-c', mark: 'no', segment: 'segment-1', state: 'done', detail: 'all protected instances evacuated', fencedAt: null, instances: [] }],
+      givenUp: [],
+    });
+    writeFileSync(cli.statusFile, JSON.stringify(done));
+    const run = await cli.run(['evacuate', 'cmp-c', '--wait', '--timeout', '20', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('cmp-c: done');
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Runs the BUILT dist/nova-ha as operators do, against the simulated cloud, with the project's
+ * stand-in attrd_updater/crm_attribute (test/standins, state in a JSON file) and trivial
+ * crm_mon/stonith_admin first on PATH; /usr/sbin is left out so no real cluster is reached.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+export const BUILT = join(REPO, 'dist', 'nova-ha');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Builds dist/ when the CLI is missing or still the placeholder. */
+export function ensureBuilt(): void {
+  if (existsSync(BUILT) && !readFileSync(BUILT, 'utf8').includes('nothing here yet')) return;
+  const build = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts/build.ts')], { cwd: REPO, timeout: 120_000 });
+  if (build.status !== 0) throw new Error(`build failed: ${String(build.stderr)}`);
+}
+
+export class CliHarness {
+  readonly work = mkdtempSync(join(tmpdir(), 'nova-ha-cli-'));
+  readonly bin = join(this.work, 'bin');
+  readonly attrs = join(this.work, 'attrs.json');
+  readonly statusFile = join(this.work, 'status.json');
+
+  constructor() {
+    mkdirSync(this.bin);
+    for (const tool of ['crm_mon', 'stonith_admin']) {
+      writeFileSync(join(this.bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    }
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: `${this.bin}:${join(REPO, 'test', 'standins')}:/usr/bin:/bin`,
+      HOME: this.work,
+      LANG: 'C',
+      NOVA_HA_STANDIN_ATTRS: this.attrs,
+      NOVA_HA_STANDIN_NODE_BIN: process.execPath,
+      NOVA_HA_STATUS_FILE: this.statusFile,
+      ...extra,
+    };
+  }
+
+  run(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BUILT, ...args], { env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** The stand-ins' JSON store. */
+  store(): { attrd: Record<string, Record<string, string>>; attrdPrivate: Record<string, boolean>; crm_config: Record<string, string> } {
+    return existsSync(this.attrs)
+      ? (JSON.parse(readFileSync(this.attrs, 'utf8')) as ReturnType<CliHarness['store']>)
+      : { attrd: {}, attrdPrivate: {}, crm_config: {} };
+  }
+
+  setMarks(marks: Record<string, string>): void {
+    writeFileSync(this.attrs, JSON.stringify({ attrd: { evacuate: marks }, attrdPrivate: { evacuate: true }, nodes: {}, crm_config: {} }));
+  }
+
+  cleanup(): void {
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
