@@ -40,6 +40,11 @@ export interface PlacementInput {
   readonly perTarget: number;
   /** instanceId → targets that failed before. */
   readonly avoid: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * Room already promised this pass by the plans of other failed hosts (their `claims`), so
+   * two failed hosts of a segment do not both fill the same reserved host. Optional.
+   */
+  readonly claimed?: ReadonlyMap<string, Room>;
 }
 
 /** A planned evacuation with the words `nova-ha plan` shows for it. */
@@ -49,10 +54,33 @@ export interface ExplainedEvacuation extends PlannedEvacuation {
 
 export interface ExplainedPlacement extends PlacementResult {
   readonly planned: readonly ExplainedEvacuation[];
+  /** Room this plan uses per host (explicit targets, and auto's estimate); feed to the next plan's `claimed` via `addClaims`. */
+  readonly claims: ReadonlyMap<string, Room>;
+}
+
+function plus(a: Room, b: Room): Room {
+  return { vcpus: a.vcpus + b.vcpus, ramMb: a.ramMb + b.ramMb, diskGb: a.diskGb + b.diskGb };
+}
+
+/** The sum of two claim maps (a new map). */
+export function addClaims(a: ReadonlyMap<string, Room>, b: ReadonlyMap<string, Room>): Map<string, Room> {
+  const sum = new Map(a);
+  for (const [host, room] of b) {
+    const before = sum.get(host);
+    sum.set(host, before === undefined ? room : plus(before, room));
+  }
+  return sum;
+}
+
+function minus(room: Room | undefined, used: Room | undefined): Room | undefined {
+  if (room === undefined || used === undefined) return room;
+  return { vcpus: room.vcpus - used.vcpus, ramMb: room.ramMb - used.ramMb, diskGb: room.diskGb - used.diskGb };
 }
 
 interface Candidate {
   readonly host: HostView;
+  /** Room this plan took on the host. */
+  used: Room;
   /** Free room left after what this plan assigned; undefined when Nova does not tell. */
   remaining: Room | undefined;
   /** Evacuations towards it: in flight before the plan plus planned here. */
@@ -84,13 +112,10 @@ function fits(remaining: Room, need: Need): boolean {
 function take(candidate: Candidate, need: Need): void {
   candidate.builds += 1;
   const size = need.size;
-  const room = candidate.remaining;
-  if (size === undefined || room === undefined) return;
-  candidate.remaining = {
-    vcpus: room.vcpus - size.vcpus,
-    ramMb: room.ramMb - size.ramMb,
-    diskGb: need.usesDisk ? room.diskGb - size.diskGb : room.diskGb,
-  };
+  if (size === undefined) return;
+  const taken: Room = { vcpus: size.vcpus, ramMb: size.ramMb, diskGb: need.usesDisk ? size.diskGb : 0 };
+  candidate.used = plus(candidate.used, taken);
+  candidate.remaining = minus(candidate.remaining, taken);
 }
 
 function byPreference(perTarget: number) {
@@ -142,7 +167,12 @@ export function planPlacement(input: PlacementInput): ExplainedPlacement {
   const segment = source.segment;
   const candidates: Candidate[] = input.hosts
     .filter((host) => isCandidate(host, source))
-    .map((host) => ({ host, remaining: host.free, builds: input.inFlightPerTarget.get(host.name) ?? 0 }));
+    .map((host) => ({
+      host,
+      used: { vcpus: 0, ramMb: 0, diskGb: 0 },
+      remaining: minus(host.free, input.claimed?.get(host.name)),
+      builds: input.inFlightPerTarget.get(host.name) ?? 0,
+    }));
   const autoPool = candidates.filter((c) => c.host.service.status === 'enabled');
   const reservedPool = candidates.filter((c) => c.host.reserved);
 
@@ -224,5 +254,7 @@ export function planPlacement(input: PlacementInput): ExplainedPlacement {
       }
     }
   }
-  return { planned, unplaced, reservedToEnable: [...toEnable].sort() };
+  const claims = new Map<string, Room>();
+  for (const c of candidates) if (c.used.vcpus > 0 || c.used.ramMb > 0 || c.used.diskGb > 0) claims.set(c.host.name, c.used);
+  return { planned, unplaced, reservedToEnable: [...toEnable].sort(), claims };
 }

@@ -1,6 +1,6 @@
 import type { Server } from '../../../lib/openstack/nova-types';
 import type { HostView, InstanceView, RecoveryMethod, Room } from '../../../lib/evacuation/model';
-import { isCandidate, planPlacement, type PlacementInput } from '../../../lib/evacuation/placement';
+import { addClaims, isCandidate, planPlacement, type PlacementInput } from '../../../lib/evacuation/placement';
 
 interface HostOptions {
   segment?: string;
@@ -213,5 +213,27 @@ describe('planPlacement', () => {
     const rsv = host('rsv-1', { reserved: true, free: room(8, 4096, 100) });
     plan('reserved_host', [rsv], [vm('a', 2048)]);
     expect(rsv.free).toEqual(room(8, 4096, 100));
+  });
+});
+
+describe('claims across the failed hosts of one pass', () => {
+  test('a second failed host sees the room the first one took', () => {
+    const rsv = host('rsv-1', { reserved: true, free: room(8, 4096, 100) });
+    const first = plan('reserved_host', [rsv], [vm('a', 2048), vm('b', 2048)]);
+    expect(targets(first)).toEqual({ a: 'rsv-1', b: 'rsv-1' });
+    expect(Object.fromEntries(first.claims)).toEqual({ 'rsv-1': room(2, 4096, 20) });
+    const second = plan('reserved_host', [rsv], [vm('c', 1024)], { claimed: first.claims });
+    expect(second.planned).toEqual([]);
+    expect(second.unplaced[0]?.reason).toMatch(/rsv-1 6 vCPUs\/0 MB\/80 GB free/);
+  });
+
+  test('auto placements are claimed as an estimate; volume-booted ones claim no disk', () => {
+    const result = plan('auto', [host('cmp-2', { free: room(8, 8192, 100) }), host('cmp-3', { free: room(8, 4096, 100) })], [vm('a', 1024, 1, 10, null)]);
+    expect(Object.fromEntries(result.claims)).toEqual({ 'cmp-2': room(1, 1024, 0) });
+  });
+
+  test('addClaims sums per host', () => {
+    const sum = addClaims(new Map([['x', room(1, 2, 3)]]), new Map([['x', room(1, 1, 1)], ['y', room(4, 4, 4)]]));
+    expect(Object.fromEntries(sum)).toEqual({ x: room(2, 3, 4), y: room(4, 4, 4) });
   });
 });
