@@ -142,6 +142,27 @@ describe('stand-in crm_attribute', () => {
   });
 });
 
+describe("the project's lib/pacemaker wrappers on the stand-ins", () => {
+  test('attrd and crm_attribute round trips', async () => {
+    const { queryAttribute, queryAttributeAllNodes, updateAttribute } = await import('../../lib/pacemaker/attrd');
+    const { getClusterProperty, getNodeAttribute, setNodeAttribute, deleteNodeAttribute } = await import('../../lib/pacemaker/crm-attribute');
+    const env = { ...process.env, PATH: `${STANDIN_DIR}:${process.env['PATH'] ?? ''}`, NOVA_HA_STANDIN_ATTRS: attrs };
+    await updateAttribute('wrapped', 'cmp-a', 'yes', { private: true, env });
+    await updateAttribute('wrapped', 'cmp-b', 'ctl1@1795608416', { private: true, env });
+    expect(await queryAttribute('wrapped', 'cmp-a', { env })).toBe('yes');
+    expect(await queryAttribute('never-set', 'cmp-a', { env })).toBeUndefined();
+    expect(await queryAttributeAllNodes('wrapped', { env })).toEqual(new Map([['cmp-a', 'yes'], ['cmp-b', 'ctl1@1795608416']]));
+    expect(await getNodeAttribute('segment', 'cmp-a', { env })).toBe('segment-1');
+    expect(await getNodeAttribute('segment', 'nosuchnode', { env })).toBeUndefined();
+    await setNodeAttribute('reserved', 'cmp-a', 'true', { env });
+    expect(await getNodeAttribute('reserved', 'cmp-a', { env })).toBe('true');
+    await deleteNodeAttribute('reserved', 'cmp-a', { env });
+    await deleteNodeAttribute('reserved', 'cmp-a', { env });
+    expect(await getNodeAttribute('reserved', 'cmp-a', { env })).toBeUndefined();
+    expect(await getClusterProperty('no-such-property', { env })).toBeUndefined();
+  });
+});
+
 describe('driver', () => {
   function fakeAgent(body: string): string {
     const path = join(dir, `agent-${Math.random().toString(36).slice(2)}`);
