@@ -8,6 +8,7 @@ import { DEFAULT_STATUS_FILE } from './defaults';
 import { createContext, DEFAULT_TIMEOUT_S, type CommandContext, type GlobalOptions } from './context';
 import { EXIT_CODES_HELP } from './exit-codes';
 import type { CliIo } from './io';
+import { addPolicyOptions } from './policy-options';
 
 const SAFETY_HELP = `
 Safety: nova-ha never evacuates a host that Nova sees up and not forced down; that host
@@ -106,6 +107,17 @@ export function buildProgram(io: CliIo): Command {
     .option('--live', 'read Pacemaker and Nova now instead of the status file')
     .option('--hosts-only', 'leave out the per-instance tables')
     .action(action(io, async () => (await import('./status')).runStatus as Runner));
+
+  addPolicyOptions(
+    sub('plan', 'dry run: if these hosts failed now, which instances would go where, with what room, and what is unprotected')
+      .argument('<hosts...>', 'Nova compute hosts')
+      .addHelpText(
+        'after',
+        "\nUses NovaEvacuate's own planners (scope, priority, segments, placement) over a read-only\n" +
+          'snapshot of Nova. Pass the policy options NovaEvacuate is configured with to match it.',
+      )
+      .option('--json', 'print the plan as JSON'),
+  ).action(action(io, async () => (await import('./plan')).runPlan as Runner));
 
   sub('evacuate', 'evacuate a failed host now (manual), with the same safety checks as the automatic path')
     .argument('<host>', 'Nova compute host (its nova-compute service host name)')
