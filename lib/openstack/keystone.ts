@@ -16,6 +16,8 @@ import { ServiceHttp, type TokenProvider } from './http';
 import {
   DEFAULT_RENEW_MARGIN_MS,
   isFresh,
+  issuedForSecret,
+  secretCheckFor,
   readCachedToken,
   removeCachedToken,
   tokenCacheKey,
@@ -181,7 +183,7 @@ export class KeystoneSession implements TokenProvider {
     if (this.current && isFresh(this.current, this.now(), margin)) return this.current;
     if (!this.current && this.cachePath) {
       const cached = readCachedToken(this.cachePath);
-      if (cached && isFresh(cached, this.now(), margin)) {
+      if (cached && isFresh(cached, this.now(), margin) && issuedForSecret(cached, this.spec)) {
         registerSecret(cached.token);
         this.current = cached;
         return cached;
@@ -300,6 +302,7 @@ export class KeystoneSession implements TokenProvider {
       catalog,
       userId: idOf(body.user),
       projectId: idOf(body.project),
+      secretCheck: secretCheckFor(this.spec),
     };
     this.current = record;
     if (this.cachePath && this.options.stateDir) writeCachedToken(this.cachePath, this.options.stateDir, record);

@@ -7,8 +7,12 @@
  * never the password. A file that is group/other accessible or owned by someone else is
  * ignored, not trusted. Expiry is kept on the local clock (issue time + lifetime) so a
  * skewed clock on the controller does not make us use expired tokens.
+ *
+ * The file also keeps a salted digest of the password (or application credential secret)
+ * the token was issued for: a token is reused only for the same secret, so an operator who
+ * mistypes a new password learns it at once, not when the old token expires.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../runtime/errors';
@@ -26,6 +30,29 @@ export interface CachedToken {
   readonly catalog: Catalog;
   readonly userId: string | null;
   readonly projectId: string | null;
+  /** Salted SHA-256 of the secret the token was issued for (hex). */
+  readonly secretCheck?: { readonly salt: string; readonly digest: string };
+}
+
+function secretOf(spec: AuthSpec): string {
+  return spec.method.type === 'password' ? spec.method.password : spec.method.secret;
+}
+
+function digest(salt: string, secret: string): string {
+  return createHash('sha256').update(salt).update('\0').update(secret).digest('hex');
+}
+
+export function secretCheckFor(spec: AuthSpec): { salt: string; digest: string } {
+  const salt = randomBytes(16).toString('hex');
+  return { salt, digest: digest(salt, secretOf(spec)) };
+}
+
+/** True only when the cached token was issued for this very secret. */
+export function issuedForSecret(token: CachedToken, spec: AuthSpec): boolean {
+  if (!token.secretCheck) return false;
+  const expected = Buffer.from(token.secretCheck.digest, 'hex');
+  const actual = Buffer.from(digest(token.secretCheck.salt, secretOf(spec)), 'hex');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 /** Renew this long before expiry (or half the lifetime of a short-lived token). */

@@ -132,6 +132,13 @@ describe('token cache', () => {
     expect(cloud.count('POST', '/v3/auth/tokens')).toBe(1);
   });
 
+  it('reuses a cached token only for the password it was issued for: a wrong new password fails at once', async () => {
+    await session().ensure();
+    newProcess();
+    await expect(session({ password: 'not-the-password' }).ensure()).rejects.toBeInstanceOf(AuthenticationError);
+    expect(cloud.count('POST', '/v3/auth/tokens')).toBe(2);
+  });
+
   it('keeps identities apart (another project gets its own file)', async () => {
     await session().ensure();
     await session({ tenant_name: 'other' }).ensure();
