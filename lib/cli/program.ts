@@ -119,6 +119,12 @@ export function buildProgram(io: CliIo): Command {
       .option('--json', 'print the plan as JSON'),
   ).action(action(io, async () => (await import('./plan')).runPlan as Runner));
 
+  addPolicyOptions(
+    sub('explain', 'is this instance protected, and why; its host, segment, priority and evacuation progress')
+      .argument('<instance>', 'server id, or its exact name')
+      .option('--json', 'print the explanation as JSON'),
+  ).action(action(io, async () => (await import('./explain')).runExplain as Runner));
+
   sub('evacuate', 'evacuate a failed host now (manual), with the same safety checks as the automatic path')
     .argument('<host>', 'Nova compute host (its nova-compute service host name)')
     .addHelpText(
