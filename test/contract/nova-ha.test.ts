@@ -203,3 +203,78 @@ describe('evacuate', () => {
     expect(run.stdout).toContain('cmp-c: done');
   });
 });
+
+describe('plan', () => {
+  const segments = ['--segment-source', 'aggregate', '--segment-metadata-key', 'segment'];
+
+  it('lists where each protected instance of the named hosts would go, by priority, changing nothing', async () => {
+    await sim.resetCounters();
+    const run = await cli.run(['plan', 'cmp-a', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('If cmp-a failed now (segment default, recovery auto):');
+    const rows = run.stdout.split('\n').filter((line) => /^ {2}aaaaaaa1-/.test(line));
+    expect(rows).toHaveLength(7);
+    // ha_priority=10 first.
+    expect(rows[0]).toMatch(/a-tagged-flavor-2 +10 +\(scheduler\)/);
+    expect(run.stdout).toContain('7 instance(s) would be evacuated, 0 would not (no room or state), 0 are not protected.');
+    const calls = await sim.calls();
+    expect(calls.actions).toEqual({});
+    expect(Object.keys(calls.calls).filter((route) => !route.startsWith('GET ') && route !== 'POST /v3/auth/tokens')).toEqual([]);
+  });
+
+  it('reserved_host: targets the segment reserved host and shows the room it takes', async () => {
+    const run = await cli.run(['plan', 'cmp-a', 'cmp-b', '--recovery-method', 'reserved_host', ...segments, '--nova-max-microversion', '2.87', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('If cmp-b failed now (segment segment-1, recovery reserved_host):');
+    expect(run.stdout).toMatch(/a-tagged-flavor-2 +10 +cmp-d +reserved host cmp-d of segment segment-1/);
+    expect(run.stdout).toContain('reserved hosts enabled for this: cmp-d');
+    expect(run.stdout).toMatch(/^ {2}cmp-d +16 vCPU\/16384 MB +11 vCPU\/11264 MB/m);
+  });
+
+  it('says what is unprotected and why; --json gives the plan as data', async () => {
+    const run = await cli.run(['plan', 'cmp-b', '--scope', 'none', ...cloudArgs]);
+    expect(run.stdout).toMatch(/unprotected bbbbbbb2-0000-4000-8000-000000000001 b-tagged: scope none protects no instance/);
+    expect(run.stdout).toContain('0 instance(s) would be evacuated, 0 would not (no room or state), 3 are not protected.');
+    const json = JSON.parse((await cli.run(['plan', 'cmp-b', '--json', ...cloudArgs])).stdout) as {
+      hosts: Array<{ host: string; planned: Array<{ instanceId: string; target: string | null }> }>;
+    };
+    expect(json.hosts[0]?.host).toBe('cmp-b');
+    expect(json.hosts[0]?.planned.map((p) => p.instanceId).sort()).toEqual([
+      'bbbbbbb2-0000-4000-8000-000000000001',
+      'bbbbbbb2-0000-4000-8000-000000000002',
+      'bbbbbbb2-0000-4000-8000-000000000003',
+    ]);
+  });
+
+  it('an unknown host is exit 4; a bad policy option exit 2', async () => {
+    expect((await cli.run(['plan', 'cmp-zz', ...cloudArgs])).code).toBe(4);
+    const bad = await cli.run(['plan', 'cmp-a', '--recovery-method', 'teleport', ...cloudArgs]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--recovery-method: "teleport" is not one of auto, reserved_host, auto_priority, rh_priority');
+  });
+});
+
+describe('explain', () => {
+  it('says why an instance is protected, with its host, segment, priority and progress', async () => {
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now())));
+    const run = await cli.run(['explain', 'a-tagged-flavor-2', '--segment-source', 'aggregate', '--segment-metadata-key', 'segment', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('instance   a-tagged-flavor-2 (aaaaaaa1-0000-4000-8000-000000000002), ACTIVE on cmp-a');
+    expect(run.stdout).toContain('host       cmp-a: up, segment segment-1, recovery auto');
+    expect(run.stdout).toContain('protected  yes: flavor ha.small carries extra spec evacuable=true');
+    expect(run.stdout).toContain('priority   10 (metadata ha_priority)');
+    expect(run.stdout).toMatch(/progress   in-flight from cmp-a, 1 failed attempt\(s\), last error: No valid host was found/);
+  });
+
+  it('says why not, by id; --json as data', async () => {
+    const run = await cli.run(['explain', 'bbbbbbb2-0000-4000-8000-000000000002', '--scope', 'none', '--json', ...cloudArgs]);
+    const json = JSON.parse(run.stdout) as { protected: boolean; reason: string; host: string };
+    expect(json).toMatchObject({ protected: false, reason: 'scope none protects no instance', host: 'cmp-b' });
+  });
+
+  it('an unknown instance is exit 4', async () => {
+    const run = await cli.run(['explain', 'no-such-server', ...cloudArgs]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("Nova has no server named 'no-such-server'");
+  });
+});
