@@ -10,6 +10,7 @@ import type { FenceAction, FenceAgent, FenceContext, FenceHandlers, PlugContext,
 import { optionCatalogue, recogniseAction } from './catalogue';
 import { renderManpage, renderUsage } from './docs';
 import { FENCE_EXIT, exitCodeForError, failureLine, type FenceExitCode } from './exit-codes';
+import { attachJsonLog } from '../runtime/json-log';
 import { setupFenceLogging } from './logging';
 import { renderMetadata } from './metadata';
 import type { FenceOptionSpecs } from './options';
@@ -186,6 +187,7 @@ export async function runFenceAgent(agent: AnyAgent, io: FenceIo = processFenceI
     io.stdout(renderManpage(agent));
     return FENCE_EXIT.success;
   }
+  await attachJsonLog({ agent: agent.name, env: io.env, redactFields: secretFields });
 
   const problems = [...errors, ...missingInput(agent, action, values)];
   if (problems.length > 0) {

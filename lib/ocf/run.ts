@@ -6,6 +6,7 @@
  */
 import { AgentError, ConfigError, errorMessage } from '../runtime/errors';
 import { log } from '../runtime/log';
+import { attachJsonLog } from '../runtime/json-log';
 import { setupLogging } from '../runtime/log-setup';
 import type { Agent, HandledAction } from './agent';
 import { actionDeadline, checkLevel, instanceName, isProbe, stateDir } from './context';
@@ -52,6 +53,7 @@ export async function runAgent<D extends ParamDecls>(
     .filter(([, spec]) => spec.secret === true)
     .map(([name]) => name);
   setupLogging({ agent: agent.name, instance: env.OCF_RESOURCE_INSTANCE, env, stderr: io.stderr, redactFields: secretNames });
+  await attachJsonLog({ agent: agent.name, instance: env.OCF_RESOURCE_INSTANCE, env, redactFields: secretNames });
   const code = await dispatch(agent, action, env, io);
   // The classic agents end the same way; visible with HA_debug.
   log.debug(`${instanceName(agent.name, env)} ${action} : ${code}`);

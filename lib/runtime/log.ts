@@ -36,6 +36,17 @@ export function setLogSink(next: LogSink): void {
   sink = next;
 }
 
+/** Sends every line to `extra` as well as to the current sink (the JSON log). */
+export function teeLogSink(extra: LogSink): void {
+  const first = sink;
+  sink = {
+    write(level, message, fields) {
+      first.write(level, message, fields);
+      extra.write(level, message, fields);
+    },
+  };
+}
+
 export function formatFields(fields: LogFields): string {
   const parts = Object.entries(fields)
     .filter(([, value]) => value !== undefined)
