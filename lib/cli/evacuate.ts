@@ -12,6 +12,8 @@
 import { fencedReason } from '../fence-compute/service-state';
 import type { ComputeService } from '../openstack/nova-types';
 import { EVACUATE_ATTRIBUTE, EVACUATE_NEEDED, parseEvacuateValue } from '../pacemaker/evacuate-attribute';
+import { Deadline } from '../runtime/deadline';
+import { errorMessage } from '../runtime/errors';
 import { log } from '../runtime/log';
 import type { CommandContext } from './context';
 import { CliError, RefusedError } from './errors';
@@ -23,8 +25,11 @@ export const UNSAFE_FLAG = '--i-know-the-host-is-dead-unsafe';
 export interface EvacuateCommandOptions {
   iKnowTheHostIsDeadUnsafe?: boolean;
   wait?: boolean;
+  waitTimeout?: number;
   json?: boolean;
 }
+
+export const DEFAULT_WAIT_TIMEOUT_S = 900;
 
 export type SafetyVerdict =
   | { readonly kind: 'fenced'; readonly note: string }
@@ -62,6 +67,20 @@ async function markNeeded(ctx: CommandContext, host: string): Promise<{ previous
   return { previous, written: true };
 }
 
+/** A tripped brake holds every evacuation back, manual ones included: say so now. */
+async function brakeNote(ctx: CommandContext): Promise<string | undefined> {
+  try {
+    const { readStatusFile } = await import('../evacuation/status');
+    const document = await readStatusFile(ctx.options.statusFile);
+    if (document?.brake.tripped) {
+      return `NOTE: the mass-failure brake is tripped (${document.brake.reason ?? 'too many hosts failed'}): NovaEvacuate evacuates nothing until \`nova-ha resume\``;
+    }
+  } catch (error) {
+    log.debug(`status file not read: ${errorMessage(error)}`);
+  }
+  return undefined;
+}
+
 export async function runEvacuate(ctx: CommandContext, hostName: string, options: EvacuateCommandOptions): Promise<void> {
   const unsafe = options.iKnowTheHostIsDeadUnsafe === true;
   const nova = await (await ctx.cloud()).nova();
@@ -87,6 +106,8 @@ export async function runEvacuate(ctx: CommandContext, hostName: string, options
       ? `marked ${host} evacuate=yes (was ${mark.previous === undefined || mark.previous === '' ? 'unset' : mark.previous}); NovaEvacuate picks it up at its next monitor`
       : `${host} is already marked (evacuate=${mark.previous ?? ''}); NovaEvacuate is on it`,
   );
+  const brake = await brakeNote(ctx);
+  if (brake) said.push(brake);
   if (options.json && !options.wait) {
     ctx.io.out(`${JSON.stringify({ host, forcedDown: verdict.kind === 'force-down', marked: mark.written, previous: mark.previous ?? null })}\n`);
     return;
@@ -94,7 +115,9 @@ export async function runEvacuate(ctx: CommandContext, hostName: string, options
   if (!options.json) ctx.io.out(`${said.join('\n')}\n`);
   if (options.wait) {
     const { waitForHost } = await import('./wait');
-    const outcome = await waitForHost(ctx, host, { json: options.json === true });
+    const seconds = options.waitTimeout ?? DEFAULT_WAIT_TIMEOUT_S;
+    const deadline = Deadline.in(seconds * 1000, ctx.io.now);
+    const outcome = await waitForHost(ctx, host, { json: options.json === true, deadline, seconds });
     if (outcome.givenUp.length > 0) {
       throw new CliError(EXIT.failure, `${host}: ${outcome.givenUp.length} instance(s) given up: ${outcome.givenUp.join('; ')}`);
     }

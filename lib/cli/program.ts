@@ -135,7 +135,10 @@ export function buildProgram(io: CliIo): Command {
         '--i-know-the-host-is-dead-unsafe forces the host down in Nova on your word instead of fencing:\n' +
         'if the host is in fact alive, its instances will run twice.',
     )
-    .option('--wait', 'follow the status file until the host is done (bounded by --timeout)')
+    .option('--wait', 'follow the status file until the host is done')
+    .addOption(
+      new Option('--wait-timeout <seconds>', 'give up waiting after this long (exit 5)').argParser(seconds).default(900),
+    )
     .option('--json', 'print JSON')
     .option('--i-know-the-host-is-dead-unsafe', 'skip the fencing check: force the host down in Nova yourself (UNSAFE)')
     .action(action(io, async () => (await import('./evacuate')).runEvacuate as Runner));

@@ -3,6 +3,7 @@
  * the host is done, printing a line whenever its progress changes. Bounded by --timeout.
  */
 import { readStatusFile, type HostStatus, type StatusDocument } from '../evacuation/status';
+import type { Deadline } from '../runtime/deadline';
 import { EVACUATE_ATTRIBUTE, parseEvacuateValue } from '../pacemaker/evacuate-attribute';
 import { errorMessage } from '../runtime/errors';
 import type { CommandContext } from './context';
@@ -28,7 +29,14 @@ function givenUpOf(document: StatusDocument | undefined, host: string): string[]
   return document.givenUp.filter((item) => item.host === host).map((item) => `${item.name} (${item.id}): ${item.reason}`);
 }
 
-export async function waitForHost(ctx: CommandContext, host: string, options: { json: boolean }): Promise<WaitOutcome> {
+export interface WaitOptions {
+  readonly json: boolean;
+  /** The wait's own budget (--wait-timeout), longer than a single command's. */
+  readonly deadline: Deadline;
+  readonly seconds: number;
+}
+
+export async function waitForHost(ctx: CommandContext, host: string, options: WaitOptions): Promise<WaitOutcome> {
   const { queryAttribute } = await import('../pacemaker/attrd');
   const started = ctx.io.now();
   let last = '';
@@ -49,16 +57,16 @@ export async function waitForHost(ctx: CommandContext, host: string, options: { 
     if (entry) say(progressLine(entry));
     if (entry?.state === 'done') return { host, givenUp: givenUpOf(document, host) };
 
-    const mark = await queryAttribute(EVACUATE_ATTRIBUTE, host, { ...ctx.tools, capMs: 10_000 });
+    const mark = await queryAttribute(EVACUATE_ATTRIBUTE, host, { ...ctx.tools, deadline: options.deadline, capMs: 10_000 });
     if (parseEvacuateValue(mark).kind === 'done') {
       say(`${host}: done (evacuate=no)`);
       return { host, givenUp: givenUpOf(document, host) };
     }
     if (!entry) say(`${host}: waiting for NovaEvacuate (evacuate=${mark ?? 'unset'})`);
 
-    if (ctx.deadline.remainingMs() <= 0) {
-      throw new CliError(EXIT.timeout, `${host} not done within --timeout ${ctx.options.timeout} s; last: ${last}`);
+    if (options.deadline.remainingMs() <= POLL_MS) {
+      throw new CliError(EXIT.timeout, `${host} not done within --wait-timeout ${options.seconds} s; last: ${last}`);
     }
-    await ctx.deadline.sleep(POLL_MS);
+    await options.deadline.sleep(POLL_MS);
   }
 }
