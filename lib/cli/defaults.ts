@@ -1,4 +1,4 @@
-/** Paths and names the CLI shares with NovaEvacuate (kept here so --help loads nothing else). */
-export const DEFAULT_STATUS_FILE = '/run/nova-ha/status.json';
+/** Names the CLI shares with NovaEvacuate, taken from where the agent defines them. */
+export { DEFAULT_STATUS_FILE } from '../evacuation/status';
 /** Cluster property `nova-ha resume` writes and the brake reads (epoch seconds). */
-export const RESUMED_AT_PROPERTY = 'nova-ha-resumed-at';
+export { RESUMED_AT_PROPERTY } from '../evacuation/ports';

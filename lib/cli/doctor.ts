@@ -175,18 +175,25 @@ async function pacemakerChecks(ctx: CommandContext): Promise<CheckResult[]> {
   }
 }
 
-function statusFileAge(path: string, now: number): number | undefined {
+/** Age of the last pass the file records; its mtime when it cannot be parsed. */
+async function statusFileAge(path: string, now: number): Promise<number | undefined> {
   try {
-    return Math.max(0, now - statSync(path).mtimeMs);
+    const { readStatusFile } = await import('../evacuation/status');
+    const document = await readStatusFile(path);
+    return document === undefined ? undefined : Math.max(0, now - document.lastPassAt);
   } catch {
-    return undefined;
+    try {
+      return Math.max(0, now - statSync(path).mtimeMs);
+    } catch {
+      return undefined;
+    }
   }
 }
 
 export async function collectChecks(ctx: CommandContext): Promise<CheckResult[]> {
   const [openstack, pacemaker] = await Promise.all([openstackChecks(ctx), pacemakerChecks(ctx)]);
   const file = ctx.options.statusFile;
-  return [...openstack, ...pacemaker, statusFileCheck(file, statusFileAge(file, ctx.io.now()))];
+  return [...openstack, ...pacemaker, statusFileCheck(file, await statusFileAge(file, ctx.io.now()))];
 }
 
 export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Promise<void> {
