@@ -1,16 +1,15 @@
 /**
  * ocf:openstack:NovaEvacuate — one active instance on a controller; its monitor evacuates the
  * hosts fence_compute marked in the `evacuate` attribute. A drop-in for the classic agent:
- * the same name, parameters (upstream and RHEL variants) and operation timeouts.
- *
- * For now it answers meta-data, validate-all and usage; start, stop and monitor arrive with the
- * reconcile loop and answer OCF_ERR_UNIMPLEMENTED (3) until then rather than pretend.
+ * the same name, parameters (upstream and RHEL variants) and operation timeouts. Its monitor
+ * is a bounded reconcile loop (lib/evacuation); the handlers are loaded on first use so that
+ * meta-data stays fast.
  */
 import { credentialParameters } from '../lib/agents/credentials';
-import { nonNegative, requireBinary, validateCredentials } from '../lib/agents/validate-credentials';
-import { defineAgent, main, notImplemented } from '../lib/ocf';
+import { novaEvacuateParameters } from '../lib/agents/nova-evacuate-params';
+import { defineAgent, main } from '../lib/ocf';
 
-const PENDING = 'evacuation is not part of this release yet';
+const handlers = () => import('../lib/agents/nova-evacuate');
 
 // Not exported: importing an agent entry would run it; share pieces through lib/agents instead.
 const novaEvacuate = defineAgent({
@@ -19,42 +18,25 @@ const novaEvacuate = defineAgent({
   shortdesc: 'Evacuate instances from failed compute nodes',
   longdesc: [
     'Runs on one controller and evacuates the instances of compute nodes that fence_compute marked in the',
-    "'evacuate' node attribute, then marks them done. Credentials come from the parameters, a clouds.yaml",
-    'cloud, a credentials file or an application credential.',
-    'This release implements meta-data, validate-all and usage only: start, stop and monitor exit 3',
-    '(unimplemented).',
+    "'evacuate' node attribute (or that Nova shows fenced by fence_compute), then marks them done.",
+    'Each monitor is a bounded reconcile loop: it re-reads the attributes and Nova every pass_interval',
+    'seconds, evacuates protected instances in parallel under the concurrency limits, tracks each one to',
+    'its new host, retries failures with backoff, and returns before the operation timeout. It never',
+    'evacuates a host Nova does not see forced down or down, and never evacuates an instance twice.',
+    'Credentials come from the parameters, a clouds.yaml cloud, a credentials file or an application credential.',
   ].join('\n'),
   parameters: {
     ...credentialParameters,
-    no_shared_storage: {
-      type: 'boolean',
-      default: false,
-      shortdesc: 'Instances are not on shared storage',
-      longdesc: 'Set when instance disks are local to the compute nodes, so an evacuation rebuilds them from their image.',
-    },
-    verbose: {
-      type: 'boolean',
-      default: false,
-      shortdesc: 'Verbose logging',
-      longdesc: 'Log each step of an evacuation at info level (debug output needs HA_debug).',
-    },
-    evacuate_delay: {
-      type: 'integer',
-      default: 0,
-      shortdesc: 'Delay before evacuating (s)',
-      longdesc: 'Seconds to wait, after a host is marked for evacuation, before its instances are evacuated.',
-    },
+    ...novaEvacuateParameters,
   },
   actions: {
-    start: { timeout: 20, handler: notImplemented(PENDING) },
-    stop: { timeout: 20, handler: notImplemented(PENDING) },
-    monitor: { timeout: 600, interval: 10, depth: 0, handler: notImplemented(PENDING) },
+    start: { timeout: 20, handler: async (ctx) => (await handlers()).start(ctx) },
+    stop: { timeout: 20, handler: async (ctx) => (await handlers()).stop(ctx) },
+    monitor: { timeout: 600, interval: 10, depth: 0, handler: async (ctx) => (await handlers()).monitor(ctx) },
     'validate-all': {
       timeout: 20,
-      handler: async ({ params, env }) => {
-        validateCredentials(params);
-        nonNegative('evacuate_delay', params.evacuate_delay);
-        requireBinary('attrd_updater', env, 'install pacemaker-cli-utils');
+      handler: async (ctx) => {
+        (await handlers()).validate(ctx);
         return 'success';
       },
     },

@@ -6,7 +6,7 @@
 import type { HostView, InstanceProgress, InstanceView, RetryPolicy, ScopeDecision, ScopeFacts, ScopePolicy } from './model';
 import type { FlavorSpecsView } from './ports';
 import { priorityFromMetadata } from './priority';
-import { deriveProgress, isSettled, retryDue, withRefusals, type Refusals } from './progress';
+import { deriveProgress, isSettled, novaTimeMs, retryDue, withRefusals, type Refusals } from './progress';
 import { decideScope } from './scope';
 import type { FailedHost } from './snapshot';
 import { sizeOf } from './snapshot';
@@ -21,9 +21,16 @@ export interface InstanceAssessment {
   readonly progress: InstanceProgress | undefined;
 }
 
+/** An instance no longer on the failed host that an evacuation of this failure moved (status only). */
+export interface MovedInstance {
+  readonly id: string;
+  readonly host: string | null;
+}
+
 export interface HostAssessment {
   readonly failed: FailedHost;
   readonly instances: readonly InstanceAssessment[];
+  readonly moved: readonly MovedInstance[];
   /** Every protected instance is evacuated or given up (true when none is protected). */
   readonly settled: boolean;
 }
@@ -61,7 +68,15 @@ export function assessHost(input: AssessInput): HostAssessment {
     return { view, scope, progress };
   });
   const settled = instances.every((i) => i.progress === undefined || isSettled(i.progress));
-  return { failed, instances, settled };
+  // Servers are listed by host: the ones already moved show only in the migration records.
+  const here = new Set(failed.servers.map((s) => s.id));
+  const moved = new Map<string, MovedInstance>();
+  for (const m of failed.migrations) {
+    if (here.has(m.instanceUuid) || !['done', 'completed'].includes(m.status.toLowerCase())) continue;
+    if (since !== undefined && !(novaTimeMs(m.createdAt) >= since)) continue;
+    moved.set(m.instanceUuid, { id: m.instanceUuid, host: m.destCompute });
+  }
+  return { failed, instances, moved: [...moved.values()], settled };
 }
 
 /** Protected instances that may get an evacuate call now: never started, or failed and past the backoff. */

@@ -1,0 +1,88 @@
+/**
+ * NovaEvacuate's action handlers. start/stop keep a state file (as the classic agent); a probe
+ * answers from it alone and never touches Nova; monitor runs the bounded reconcile loop and
+ * returns OCF_SUCCESS whatever Nova does — only a misconfiguration fails it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { livePorts } from '../evacuation/live-ports';
+import { runReconcileLoop } from '../evacuation/loop';
+import type { ActionContext } from '../ocf/agent';
+import type { OcfResult } from '../ocf/exit-codes';
+import { connect } from '../openstack/connect';
+import { resolveAuthSpec, type AuthParams } from '../openstack/credentials';
+import { PermissionError, errorMessage } from '../runtime/errors';
+import { credentialParameters } from './credentials';
+import { loopSettings, type NovaEvacuateParams } from './nova-evacuate-config';
+import { requireBinary, validateCredentials } from './validate-credentials';
+
+type Ctx = ActionContext<NovaEvacuateParams>;
+
+const HTTP_CALL_MS = 30_000;
+
+export function stateFile(ctx: Pick<Ctx, 'stateDir' | 'instance'>): string {
+  return join(ctx.stateDir, `NovaEvacuate-${ctx.instance}.active`);
+}
+
+/** validate-all, and the checks start and monitor repeat before acting. */
+export function validate(ctx: Pick<Ctx, 'params' | 'env'>) {
+  validateCredentials(ctx.params);
+  const settings = loopSettings(ctx.params);
+  requireBinary('attrd_updater', ctx.env, 'install pacemaker-cli-utils');
+  requireBinary('crm_attribute', ctx.env, 'install pacemaker-cli-utils');
+  return settings;
+}
+
+function authParams(params: NovaEvacuateParams): AuthParams {
+  const out: Record<string, string | boolean | undefined> = {};
+  for (const key of Object.keys(credentialParameters) as (keyof typeof credentialParameters)[]) {
+    if (key === 'state_dir' || key === 'domain') continue;
+    const value = params[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+export async function start(ctx: Ctx): Promise<OcfResult> {
+  validate(ctx);
+  try {
+    await mkdir(ctx.stateDir, { recursive: true });
+    await writeFile(stateFile(ctx), `${Date.now()}\n`);
+  } catch (error) {
+    throw new PermissionError(`cannot write the state file ${stateFile(ctx)}: ${errorMessage(error)}`);
+  }
+  return 'success';
+}
+
+export async function stop(ctx: Ctx): Promise<OcfResult> {
+  await rm(stateFile(ctx), { force: true });
+  return 'success';
+}
+
+export async function monitor(ctx: Ctx): Promise<OcfResult> {
+  if (!existsSync(stateFile(ctx))) return 'not-running';
+  if (ctx.isProbe) return 'success';
+  const settings = validate(ctx);
+  const spec = resolveAuthSpec(authParams(ctx.params));
+  const thisNode = hostname();
+  const stateDir = ctx.params.state_dir ?? ctx.stateDir;
+  const report = await runReconcileLoop(
+    async () => {
+      const cloud = await connect(spec, { deadline: ctx.deadline, stateDir, callTimeoutMs: HTTP_CALL_MS });
+      return livePorts(cloud, { deadline: ctx.deadline, log: ctx.log, sharedStorage: !ctx.params.no_shared_storage, thisNode });
+    },
+    settings.config,
+    {
+      deadline: ctx.deadline,
+      passIntervalMs: settings.passIntervalMs,
+      statusFile: settings.statusFile,
+      metricsFile: settings.metricsFile,
+      log: ctx.log,
+      thisNode,
+    },
+  );
+  (report.pending ? ctx.log.info : ctx.log.debug)(`monitor: ${report.passes} pass(es); ${report.summary}`);
+  return 'success';
+}

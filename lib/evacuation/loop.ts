@@ -1,0 +1,99 @@
+/**
+ * The monitor's bounded loop: a reconcile pass every `passIntervalMs` until nothing is pending
+ * or the deadline comes near. A host fenced while it runs is picked up by the next pass. Nova,
+ * Keystone or attrd failing is logged and retried next pass, never thrown: a flaky cloud must
+ * not make Pacemaker restart or move the evacuator. The status (and metrics) file is written
+ * after every pass.
+ */
+import type { Deadline } from '../runtime/deadline';
+import { errorMessage } from '../runtime/errors';
+import type { Log } from '../runtime/log';
+import { writeMetricsFile } from './metrics';
+import { buildStatusDocument, failedPassDocument } from './pass-status';
+import type { EvacuationPorts } from './ports';
+import { newLoopMemory, reconcilePass, type PassResult, type ReconcileConfig } from './reconcile';
+import { newSnapshotCache } from './snapshot';
+import { writeStatusFile, type StatusDocument } from './status';
+
+export interface LoopOptions {
+  readonly deadline: Deadline;
+  readonly passIntervalMs: number;
+  readonly statusFile: string | undefined;
+  readonly metricsFile: string | undefined;
+  readonly log: Log;
+  /** Written into the status document (the node name of the in-progress marker). */
+  readonly thisNode: string;
+  /** Stop after this many passes (tests, `nova-ha evacuate --once`); unbounded when undefined. */
+  readonly maxPasses?: number;
+}
+
+export interface LoopReport {
+  readonly passes: number;
+  /** The last pass's sentence. */
+  readonly summary: string;
+  /** Work was left for the next monitor. */
+  readonly pending: boolean;
+  readonly lastPass: PassResult | undefined;
+}
+
+/** Room kept after the last pass for writing the status and exiting before Pacemaker's timeout. */
+const EXIT_RESERVE_MS = 1_000;
+/**
+ * Failed passes in a row after which a loop that knows of no pending work returns: the next
+ * monitor (10 s later) tries again. With work known pending it keeps trying until the deadline.
+ */
+export const FAILED_PASSES_WITHOUT_WORK = 3;
+
+async function publish(doc: StatusDocument, options: LoopOptions): Promise<void> {
+  try {
+    if (options.statusFile) await writeStatusFile(options.statusFile, doc);
+    if (options.metricsFile) await writeMetricsFile(options.metricsFile, doc);
+  } catch (error) {
+    options.log.warn(`cannot write the status or metrics file: ${errorMessage(error)}`);
+  }
+}
+
+export async function runReconcileLoop(
+  connect: () => Promise<EvacuationPorts>,
+  config: ReconcileConfig,
+  options: LoopOptions,
+): Promise<LoopReport> {
+  const { deadline, log } = options;
+  const memory = newLoopMemory(newSnapshotCache());
+  let ports: EvacuationPorts | undefined;
+  let passes = 0;
+  let summary = 'no pass ran';
+  let pending = false;
+  let lastPass: PassResult | undefined;
+  let lastDoc: StatusDocument | undefined;
+  let failuresInRow = 0;
+  let knownPending = false;
+  for (;;) {
+    passes += 1;
+    try {
+      ports ??= await connect();
+      const pass = await reconcilePass(ports, config, memory, log);
+      lastPass = pass;
+      summary = pass.summary;
+      pending = pass.pending;
+      knownPending = pass.pending;
+      failuresInRow = 0;
+      const acted = pass.outcomes.length > 0 || pass.hosts.some((h) => h.state !== 'done');
+      (acted ? log.notice : log.debug)(summary);
+      lastDoc = buildStatusDocument(pass, memory.refusals, options.thisNode, ports.now());
+    } catch (error) {
+      // Keystone, Nova or attrd unreachable: say so, keep the last known picture, try again.
+      summary = `pass failed: ${errorMessage(error)}`;
+      failuresInRow += 1;
+      pending = knownPending || failuresInRow < FAILED_PASSES_WITHOUT_WORK;
+      log.error(`reconcile pass failed, retrying: ${errorMessage(error)}`);
+      lastDoc = failedPassDocument(lastDoc, errorMessage(error), options.thisNode, Date.now());
+    }
+    await publish(lastDoc, options);
+    if (!pending) break;
+    if (options.maxPasses !== undefined && passes >= options.maxPasses) break;
+    if (deadline.remainingMs() < options.passIntervalMs + EXIT_RESERVE_MS) break;
+    await deadline.sleep(options.passIntervalMs);
+  }
+  return { passes, summary, pending, lastPass };
+}

@@ -1,0 +1,120 @@
+/**
+ * Pure: a pass's result → the status document (status.ts) that `nova-ha status` reads.
+ */
+import type { InstanceAssessment } from './assess';
+import type { PassResult } from './reconcile';
+import { formatEvacuateState } from '../pacemaker/evacuate-attribute';
+import type { JobOutcome } from './issue';
+import type { Refusals } from './progress';
+import {
+  STATUS_SCHEMA_VERSION,
+  type GivenUpInstance,
+  type HostStatus,
+  type InstanceStatus,
+  type InstanceStatusKind,
+  type StatusDocument,
+} from './status';
+
+function instanceStatus(
+  i: InstanceAssessment,
+  planned: ReadonlyMap<string, JobOutcome>,
+  refusals: ReadonlyMap<string, Refusals>,
+): InstanceStatus {
+  const server = i.view.server;
+  const progress = i.progress;
+  const outcome = planned.get(server.id);
+  let state: InstanceStatusKind = 'unprotected';
+  let target: string | null = outcome?.job.target ?? null;
+  let attempts = 0;
+  let error: string | null = refusals.get(server.id)?.message ?? null;
+  if (!progress) {
+    error = i.scope.reason;
+  } else {
+    switch (progress.kind) {
+      case 'not-started':
+        state = outcome?.kind === 'issued' ? 'in-flight' : 'pending';
+        break;
+      case 'in-flight':
+        state = 'in-flight';
+        target = progress.migration.destCompute ?? target;
+        break;
+      case 'evacuated':
+        state = 'evacuated';
+        target = progress.host;
+        break;
+      case 'failed':
+        state = outcome?.kind === 'issued' ? 'in-flight' : 'failed';
+        attempts = progress.attempts;
+        target = target ?? progress.lastTarget ?? null;
+        break;
+      case 'given-up':
+        state = 'given-up';
+        error = progress.reason;
+        break;
+    }
+  }
+  return { id: server.id, name: server.name, state, serverStatus: server.status, host: server.host, target, attempts, error };
+}
+
+export function buildStatusDocument(
+  pass: PassResult,
+  refusals: ReadonlyMap<string, Refusals>,
+  writtenBy: string,
+  at: number,
+): StatusDocument {
+  const planned = new Map(pass.outcomes.map((o) => [o.job.instance.id, o]));
+  const failedNames = new Set(pass.hosts.map((h) => h.assessment.failed.host.name));
+  const hosts: HostStatus[] = pass.hosts.map((h) => {
+    const host = h.assessment.failed.host;
+    return {
+      name: host.name,
+      mark: formatEvacuateState(host.mark),
+      segment: host.segment,
+      state: h.state,
+      detail: h.detail,
+      fencedAt: host.fencedAt ?? null,
+      instances: [
+        ...h.assessment.instances.map((i) => instanceStatus(i, planned, refusals)),
+        ...h.assessment.moved.map(
+          (m): InstanceStatus => ({ id: m.id, name: m.id, state: 'evacuated', serverStatus: 'UNKNOWN', host: m.host, target: m.host, attempts: 0, error: null }),
+        ),
+      ],
+    };
+  });
+  // Hosts already marked done and back in service: listed without instances.
+  for (const host of pass.snapshot.hosts) {
+    if (failedNames.has(host.name) || host.mark.kind !== 'done') continue;
+    hosts.push({ name: host.name, mark: 'no', segment: host.segment, state: 'done', detail: 'evacuation done', fencedAt: host.fencedAt ?? null, instances: [] });
+  }
+  const givenUp: GivenUpInstance[] = pass.hosts.flatMap((h) =>
+    h.assessment.instances.flatMap((i) =>
+      i.progress?.kind === 'given-up'
+        ? [{ id: i.view.server.id, name: i.view.server.name, host: h.assessment.failed.host.name, reason: i.progress.reason }]
+        : [],
+    ),
+  );
+  return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    writtenBy,
+    lastPassAt: at,
+    summary: pass.summary,
+    errors: pass.errors,
+    brake: { tripped: pass.brake.tripped, reason: pass.brake.reason ?? null, resumedAt: pass.snapshot.resumedAt ?? null },
+    hosts,
+    givenUp,
+  };
+}
+
+/** The document after a pass that could not read its snapshot (Nova or attrd unreachable). */
+export function failedPassDocument(previous: StatusDocument | undefined, message: string, writtenBy: string, at: number): StatusDocument {
+  return {
+    schemaVersion: STATUS_SCHEMA_VERSION,
+    writtenBy,
+    lastPassAt: at,
+    summary: `pass failed: ${message}`,
+    errors: [message],
+    brake: previous?.brake ?? { tripped: false, reason: null, resumedAt: null },
+    hosts: previous?.hosts ?? [],
+    givenUp: previous?.givenUp ?? [],
+  };
+}
