@@ -221,6 +221,7 @@ export async function reconcilePass(
     if (!service) continue;
     try {
       await ports.nova.enableService(service);
+      memory.cache.enabledReserved.add(name);
       log.notice(`enabled reserved host ${name} for evacuations`, { host: name });
     } catch (error) {
       errors.push(`cannot enable reserved host ${name}: ${errorMessage(error)}`);

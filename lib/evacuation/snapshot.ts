@@ -25,10 +25,15 @@ export interface SnapshotConfig {
 /** Kept across the passes of one monitor: node attributes that name segments rarely change. */
 export interface SnapshotCache {
   readonly segmentAttributes: Map<string, string | undefined>;
+  /**
+   * Reserved hosts this loop enabled for evacuations: Nova clears the disabled reason that
+   * marked them, but they stay reserved for the rest of this recovery.
+   */
+  readonly enabledReserved: Set<string>;
 }
 
 export function newSnapshotCache(): SnapshotCache {
-  return { segmentAttributes: new Map() };
+  return { segmentAttributes: new Map(), enabledReserved: new Set() };
 }
 
 /** Why a host is in the pass's evacuation list. */
@@ -140,7 +145,7 @@ export async function readSnapshot(
     mark: parseEvacuateValue(marks.get(service.host)),
     fencedAt: fencedAtFromReason(service.disabledReason),
     segment: segments.get(service.host) ?? config.defaultSegment,
-    reserved: isReserved(service) || /\breserved\b/i.test(service.disabledReason ?? ''),
+    reserved: isReserved(service) || /\breserved\b/i.test(service.disabledReason ?? '') || cache.enabledReserved.has(service.host),
     free: roomOf(byServiceHost.get(service.host)),
     aggregates: aggregates.filter((a) => a.hosts.includes(service.host)).map((a) => a.name),
   }));

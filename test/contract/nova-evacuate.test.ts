@@ -296,6 +296,70 @@ describe('kill and resume', () => {
   });
 });
 
+describe('reserved hosts', () => {
+  beforeAll(freshSim);
+
+  it('reserved_host: enables the reserved host and puts the protected instances there', async () => {
+    expect((await agent('start')).code).toBe(0);
+    const before = (await sim.state()).hosts.find((h) => h.name === 'cmp-d');
+    expect(before?.service.status).toBe('disabled');
+    await fence('cmp-a');
+    expect((await monitor({ OCF_RESKEY_recovery_method: 'reserved_host' })).code).toBe(0);
+    expect(mark('cmp-a')).toBe('no');
+    const state = await sim.state({ full: true });
+    expect(state.hosts.find((h) => h.name === 'cmp-d')?.service.status).toBe('enabled');
+    const doc = statusDoc();
+    const evacuated = doc.hosts.find((h) => h.name === 'cmp-a')?.instances.filter((i) => i.state === 'evacuated') ?? [];
+    expect(evacuated.length).toBeGreaterThan(0);
+    const moved = (state.instanceList ?? []).filter((i) => evacuated.some((e) => e.name === i.name || e.name === i.id));
+    expect(new Set(moved.map((i) => i.host))).toEqual(new Set(['cmp-d']));
+    expect(state.oracle.violations).toEqual([]);
+  });
+});
+
+describe('the mass-failure brake', () => {
+  beforeAll(freshSim);
+
+  it('evacuates nothing while tripped, and everything once an operator resumes', async () => {
+    expect((await agent('start')).code).toBe(0);
+    await fence('cmp-a');
+    await fence('cmp-b');
+    await sim.resetCounters();
+    const braked = { OCF_RESKEY_brake_max_hosts: '1' };
+    expect((await monitor(braked)).code).toBe(0);
+    expect((await sim.calls()).actions.evacuate ?? 0).toBe(0);
+    const doc = statusDoc();
+    expect(doc.brake.tripped).toBe(true);
+    expect(doc.hosts.filter((h) => h.state === 'braked').map((h) => h.name).sort()).toEqual(['cmp-a', 'cmp-b']);
+
+    // nova-ha resume: the cluster property, epoch seconds.
+    const resume = spawnSync(join(STANDINS, 'crm_attribute'), ['--type', 'crm_config', '-n', 'nova-ha-resumed-at', '-v', String(Math.ceil(Date.now() / 1000) + 1)], { env: baseEnv(), encoding: 'utf8' });
+    expect(resume.status).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await monitor(braked)).code).toBe(0);
+    expect(statusDoc().brake.tripped).toBe(false);
+    expect([mark('cmp-a'), mark('cmp-b')]).toEqual(['no', 'no']);
+    expect((await sim.oracle()).violations).toEqual([]);
+  });
+});
+
+describe('a host fenced while the loop runs', () => {
+  beforeAll(freshSim);
+
+  it('is picked up by the same monitor (evacuate_delay keeps the first host waiting)', async () => {
+    expect((await agent('start')).code).toBe(0);
+    await fence('cmp-a');
+    const running = monitor({ OCF_RESKEY_evacuate_delay: '4' });
+    await fence('cmp-c');
+    const run = await running;
+    expect(run.code).toBe(0);
+    expect([mark('cmp-a'), mark('cmp-c')]).toEqual(['no', 'no']);
+    const left = (await instances()).filter((i) => i.host === 'cmp-a' || i.host === 'cmp-c');
+    expect(left).toEqual([]);
+    expect((await sim.oracle()).violations).toEqual([]);
+  });
+});
+
 describe('bad parameters', () => {
   beforeAll(freshSim);
 
