@@ -10,6 +10,7 @@ import { parseEvacuateValue } from '../pacemaker/evacuate-attribute';
 import { errorMessage } from '../runtime/errors';
 import type { CommandContext } from './context';
 import { RESUMED_AT_PROPERTY } from './defaults';
+import { readLiveInstances, type LiveInstance } from './live-instances';
 import { table } from './table';
 
 export type LiveHostState =
@@ -39,6 +40,8 @@ export interface LiveHost {
   };
   /** Instances Nova still records on the host (only read for failed hosts). */
   readonly instancesOnHost: number | null;
+  /** Per-instance progress from Nova's records (hosts being evacuated, or done, only). */
+  readonly instances: readonly LiveInstance[];
 }
 
 export interface LiveStatus {
@@ -94,6 +97,7 @@ export function classifyHost(service: ComputeService, mark: string | undefined):
 }
 
 const FAILED: readonly LiveHostState[] = ['evacuating', 'refused', 'fenced', 'down'];
+const TRACKED: readonly LiveHostState[] = ['evacuating', 'fenced', 'done'];
 
 export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
   const errors: string[] = [];
@@ -121,7 +125,12 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
         const mark = marks.get(service.host);
         const { state, detail } = classifyHost(service, mark);
         let instancesOnHost: number | null = null;
-        if (FAILED.includes(state)) {
+        const instances = TRACKED.includes(state)
+          ? await readLiveInstances(nova, service.host, fencedAt(service.disabledReason), errors)
+          : [];
+        if (TRACKED.includes(state)) {
+          instancesOnHost = instances.filter((instance) => instance.host === service.host).length;
+        } else if (FAILED.includes(state)) {
           try {
             instancesOnHost = (await nova.listServers({ host: service.host, allTenants: true })).length;
           } catch (error) {
@@ -140,6 +149,7 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
             disabledReason: service.disabledReason,
           },
           instancesOnHost,
+          instances,
         };
       }),
   );
@@ -154,7 +164,7 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
 }
 
 export function formatLiveStatus(status: LiveStatus): string {
-  const lines = [`Live view from Pacemaker and Nova at ${new Date(status.at).toISOString()} (no per-instance progress: that is in NovaEvacuate's status file)`];
+  const lines = [`Live view from Pacemaker and Nova at ${new Date(status.at).toISOString()} (NovaEvacuate's status file has scope, targets and errors)`];
   if (status.resumedAt !== null) lines.push(`brake:   last resumed ${new Date(status.resumedAt).toISOString()}`);
   for (const error of status.errors) lines.push(`error:   ${error}`);
   lines.push('');
@@ -172,5 +182,16 @@ export function formatLiveStatus(status: LiveStatus): string {
       ]),
     ),
   );
+  for (const host of status.hosts) {
+    if (host.instances.length === 0) continue;
+    lines.push('', `${host.name} (from Nova's records; scope not applied):`);
+    lines.push(
+      table(
+        ['INSTANCE', 'NAME', 'PROGRESS', 'STATUS', 'HOST', 'DETAIL'],
+        host.instances.map((i) => [i.id, i.name, i.progress, i.status, i.host ?? '-', i.detail]),
+        '  ',
+      ),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

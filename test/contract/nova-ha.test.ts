@@ -278,3 +278,19 @@ describe('explain', () => {
     expect(run.stderr).toContain("Nova has no server named 'no-such-server'");
   });
 });
+
+// Last: it moves an instance, which the plan and explain tests above must not see.
+describe('status --live during an evacuation', () => {
+  it('status --live shows per-instance progress of a host being evacuated, from Nova', async () => {
+    const spec = resolveAuthSpec({ cloud: 'sim', clouds_yaml: sim.cloudsYamlPath });
+    const nova = await (await connect(spec, { deadline: Deadline.in(10_000) })).nova();
+    // What NovaEvacuate would do for one of cmp-c's instances.
+    await nova.evacuate('ccccccc3-0000-4000-8000-000000000001');
+    await sim.waitFor(async () => (await nova.getServer('ccccccc3-0000-4000-8000-000000000001')).host !== 'cmp-c', { what: 'the rebuild' });
+    const run = await cli.run(['status', '--live', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^cmp-c +down\/\w+ +yes +yes +evacuating +1 /m);
+    expect(run.stdout).toMatch(/ccccccc3-0000-4000-8000-000000000001 +c-tagged +evacuated +ACTIVE +cmp-[abd] +now on cmp-[abd]/);
+    expect(run.stdout).toMatch(/ccccccc3-0000-4000-8000-000000000002 +c-untagged +pending +\S+ +cmp-c/);
+  });
+});
