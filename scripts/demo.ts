@@ -155,6 +155,15 @@ function destinations(cloud: Cloud, sources: readonly string[]): Map<string, num
   return new Map([...counts].sort((a, b) => b[1] - a[1]));
 }
 
+/** What must end if the user interrupts: the agent's process group runs detached from ours. */
+let cleanup: (() => Promise<void>) | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: stopping NovaEvacuate and the simulator…`);
+    void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function run(options: Options, dir: string): Promise<number> {
   const timing = options.timeScale === undefined ? {} : { timing: { timeScale: options.timeScale } };
   const sim = await startSim({ scenario: options.scenario, ...timing });
@@ -185,6 +194,11 @@ async function run(options: Options, dir: string): Promise<number> {
     for (const [segment, method] of segmentMethods(cloud)) say(`  ${segment}: recovery method ${method}`);
 
     say(`Starting NovaEvacuate as Pacemaker would (probe, start, monitor every ${options.intervalMs / 1000} s)…`);
+    const running = resource;
+    cleanup = async () => {
+      await stopNovaEvacuate(running, monitor).catch(() => undefined);
+      await sim.stop();
+    };
     monitor = await startNovaEvacuate(resource, {
       intervalMs: options.intervalMs,
       onMonitor: (result) => {
@@ -258,6 +272,7 @@ async function run(options: Options, dir: string): Promise<number> {
     say(`RESULT: ${ok ? 'recovered' : 'FAILED'} moved=${moved}/${total} violations=${oracle.violations.length} recovery_s=${recoverySec?.toFixed(2) ?? 'none'} limit_s=${limit.wallSec.toFixed(2)}`);
     return ok ? 0 : EXIT_FAILED;
   } finally {
+    cleanup = undefined;
     if (resource) await stopNovaEvacuate(resource, monitor).catch(() => undefined);
     await sim.stop();
   }

@@ -73,7 +73,8 @@ export async function startNovaEvacuate(
   return monitor;
 }
 
+/** Ends the recurring monitor (killing one in progress: the run is over) and stops the resource. */
 export async function stopNovaEvacuate(resource: OcfResource, monitor: RecurringMonitor | undefined): Promise<ActionResult> {
-  await monitor?.stop();
+  await monitor?.stop({ kill: true });
   return runOcf(resource, { action: 'stop', timeoutMs: 20_000 });
 }

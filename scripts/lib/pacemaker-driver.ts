@@ -58,6 +58,8 @@ interface SpawnSpec {
   input?: string;
   timeoutMs: number;
   cwd?: string;
+  /** Aborting kills the process group at once (the caller is shutting down). */
+  signal?: AbortSignal;
 }
 
 /** Runs one process in its own process group; at the timeout the whole group gets SIGKILL. */
@@ -81,12 +83,16 @@ export function runBounded(spec: SpawnSpec): Promise<ActionResult> {
       timedOut = true;
       killGroup(child.pid, 'SIGKILL');
     }, spec.timeoutMs);
+    const abort = () => killGroup(child.pid, 'SIGKILL');
+    spec.signal?.addEventListener('abort', abort, { once: true });
     child.on('error', (error) => {
       clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', abort);
       reject(error);
     });
     child.on('close', (rc, signal) => {
       clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', abort);
       const reason = /^ocf-exit-reason:(.*)$/m.exec(stderr)?.[1];
       resolve({ rc, signal, timedOut, stdout, stderr, exitReason: reason, ms: performance.now() - started });
     });
@@ -149,12 +155,13 @@ export function ocfEnv(resource: OcfResource, operation: OcfOperation): Record<s
 }
 
 /** One OCF operation, bounded by its timeout like execd. */
-export function runOcf(resource: OcfResource, operation: OcfOperation): Promise<ActionResult> {
+export function runOcf(resource: OcfResource, operation: OcfOperation, signal?: AbortSignal): Promise<ActionResult> {
   return runBounded({
     command: resource.agent,
     args: [operation.action],
     env: ocfEnv(resource, operation),
     timeoutMs: operation.timeoutMs,
+    ...(signal ? { signal } : {}),
   });
 }
 
@@ -167,13 +174,15 @@ export interface MonitorLoopOptions {
 
 /**
  * A recurring monitor: the next one starts `intervalMs` after the previous one completed, as
- * execd schedules them. `stop()` waits for a monitor in progress to finish.
+ * execd schedules them. `stop()` waits for a monitor in progress to finish, as execd does
+ * before a stop; `stop({ kill: true })` kills it instead (the demo or a bench ending).
  */
 export class RecurringMonitor {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly aborter = new AbortController();
   count = 0;
   last: ActionResult | undefined;
 
@@ -188,11 +197,11 @@ export class RecurringMonitor {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const result = await runOcf(this.resource, {
-        action: 'monitor',
-        timeoutMs: this.options.timeoutMs,
-        intervalMs: this.options.intervalMs,
-      });
+      const result = await runOcf(
+        this.resource,
+        { action: 'monitor', timeoutMs: this.options.timeoutMs, intervalMs: this.options.intervalMs },
+        this.aborter.signal,
+      );
       this.count += 1;
       this.last = result;
       this.options.onResult?.(result, this.count);
@@ -204,8 +213,9 @@ export class RecurringMonitor {
     }
   }
 
-  async stop(): Promise<void> {
+  async stop(options: { kill?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    if (options.kill) this.aborter.abort();
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.running;
