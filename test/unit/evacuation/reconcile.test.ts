@@ -1,0 +1,235 @@
+import { describe, expect, test } from '@jest/globals';
+import type { ReconcileConfig } from '../../../lib/evacuation/reconcile';
+import { newLoopMemory, reconcilePass } from '../../../lib/evacuation/reconcile';
+import type { EvacuationPorts } from '../../../lib/evacuation/ports';
+import { newSnapshotCache } from '../../../lib/evacuation/snapshot';
+import { FENCED_REASON_PREFIX } from '../../../lib/fence-compute/service-state';
+import type { ComputeService, Migration, Server } from '../../../lib/openstack/nova-types';
+import { log, setLogSink } from '../../../lib/runtime/log';
+
+// The pass logs every decision; the assertions read its summary and the calls it made.
+setLogSink({ write() {} });
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const FENCED_AT = NOW - 30_000;
+
+function service(host: string, over: Partial<ComputeService> = {}): ComputeService {
+  return { id: host, host, binary: 'nova-compute', zone: 'nova', status: 'enabled', state: 'up', forcedDown: false, disabledReason: null, updatedAt: null, ...over };
+}
+
+const fenced = (host: string): ComputeService =>
+  service(host, { status: 'disabled', state: 'down', forcedDown: true, disabledReason: `${FENCED_REASON_PREFIX}${new Date(FENCED_AT).toISOString()}` });
+
+function server(id: string, host: string, over: Partial<Server> = {}): Server {
+  return {
+    id, name: id, status: 'ACTIVE', host, hypervisorHostname: host, vmState: 'active', taskState: null, powerState: 1,
+    projectId: 'p', userId: 'u', flavor: { id: '1', originalName: 'small', vcpus: 1, ram: 512, disk: 1, extraSpecs: {} },
+    imageId: 'img', metadata: {}, tags: [], locked: false, created: null, updated: null, ...over,
+  };
+}
+
+/** An in-memory cloud: evacuate records the call and an `accepted` migration, as Nova does. */
+class FakeCloud {
+  services: ComputeService[] = [];
+  servers: Server[] = [];
+  migrations: Migration[] = [];
+  marks = new Map<string, string>();
+  calls: string[] = [];
+  refuse = new Set<string>();
+  /** Applied between the snapshot and the re-check: the cloud moves on. */
+  beforeRecheck: (() => void) | undefined;
+
+  ports(): EvacuationPorts {
+    return {
+      thisNode: 'ctl1',
+      now: () => NOW,
+      cluster: {
+        readMarks: async () => new Map(this.marks),
+        writeMark: async (host, value) => {
+          this.calls.push(`mark ${host}=${value}`);
+          this.marks.set(host, value);
+        },
+        readNodeAttribute: async () => undefined,
+        readResumedAt: async () => undefined,
+      },
+      nova: {
+        listComputeServices: async () => this.services,
+        listHypervisors: async () => [],
+        listAggregates: async () => [],
+        listServersOnHost: async (host) => this.servers.filter((s) => s.host === host),
+        getServer: async (id) => {
+          this.beforeRecheck?.();
+          const found = this.servers.find((s) => s.id === id);
+          if (!found) throw new Error(`no server ${id}`);
+          return found;
+        },
+        listEvacuationsFrom: async (host) => this.migrations.filter((m) => m.sourceCompute === host),
+        listEvacuationsOf: async (id) => this.migrations.filter((m) => m.instanceUuid === id),
+        listFlavorSpecs: async () => [],
+        listImageLabels: async () => [],
+        evacuate: async (id, target) => {
+          this.calls.push(`evacuate ${id}${target ? ` → ${target}` : ''}`);
+          if (this.refuse.has(id)) throw new Error('Nova said no');
+          const source = this.servers.find((s) => s.id === id)?.host ?? null;
+          this.migrations.push(migration(id, source ?? '', 'accepted'));
+        },
+        enableService: async (svc) => {
+          this.calls.push(`enable ${svc.host}`);
+        },
+      },
+    };
+  }
+}
+
+let nextId = 1;
+function migration(instance: string, source: string, status: string, dest: string | null = null): Migration {
+  const at = new Date(NOW - 1_000).toISOString();
+  return { id: nextId++, uuid: null, instanceUuid: instance, sourceCompute: source, destCompute: dest, sourceNode: source, destNode: dest, destHost: null, status, migrationType: 'evacuation', createdAt: at, updatedAt: at };
+}
+
+const config: ReconcileConfig = {
+  segments: { kind: 'none' },
+  defaultSegment: 'default',
+  scope: { mode: 'all', metadataKey: 'evacuable', includeProjects: [], excludeProjects: [], includeAggregates: [] },
+  methodFor: () => 'auto',
+  concurrency: { overall: 20, perFailedHost: 10, perTarget: 10 },
+  retry: { maxAttempts: 3, backoffMs: 10_000, backoffFactor: 2, maxBackoffMs: 100_000 },
+  brake: { maxHosts: 0, maxSegmentFraction: 0, windowMs: 300_000 },
+  evacuateDelayMs: 0,
+};
+
+function cloudWith(count: number): FakeCloud {
+  const cloud = new FakeCloud();
+  cloud.services = [fenced('cmp-a'), service('cmp-b'), service('cmp-c')];
+  cloud.servers = Array.from({ length: count }, (_, i) => server(`vm-${String(i).padStart(2, '0')}`, 'cmp-a'));
+  cloud.marks.set('cmp-a', 'yes');
+  return cloud;
+}
+
+const pass = (cloud: FakeCloud, cfg: ReconcileConfig = config, memory = newLoopMemory(newSnapshotCache())) =>
+  reconcilePass(cloud.ports(), cfg, memory, log);
+
+describe('reconcilePass', () => {
+  test('writes the in-progress marker before the first evacuate call, then evacuates every instance', async () => {
+    const cloud = cloudWith(3);
+    const result = await pass(cloud);
+    expect(cloud.calls[0]).toBe(`mark cmp-a=ctl1@${NOW / 1000}`);
+    expect(cloud.calls.slice(1).sort()).toEqual(['evacuate vm-00', 'evacuate vm-01', 'evacuate vm-02']);
+    expect(result.summary).toBe('1 host(s) fenced: 3 evacuation(s) issued, 0 in flight, 0 evacuated, 0 failed, 0 given up');
+    expect(result.pending).toBe(true);
+  });
+
+  test('never evacuates a host Nova sees up and not forced down', async () => {
+    const cloud = cloudWith(2);
+    cloud.services = [service('cmp-a'), service('cmp-b')];
+    const result = await pass(cloud);
+    expect(cloud.calls).toEqual([]);
+    expect(result.summary).toMatch(/refused: cmp-a/);
+    expect(result.pending).toBe(false);
+  });
+
+  test('a host Nova only shows down (not forced) is evacuated', async () => {
+    const cloud = cloudWith(1);
+    cloud.services = [service('cmp-a', { state: 'down' }), service('cmp-b')];
+    await pass(cloud);
+    expect(cloud.calls).toContain('evacuate vm-00');
+  });
+
+  test('a host whose mark was wiped is still evacuated from Nova’s fence record', async () => {
+    const cloud = cloudWith(1);
+    cloud.marks.clear();
+    await pass(cloud);
+    expect(cloud.calls).toEqual([`mark cmp-a=ctl1@${NOW / 1000}`, 'evacuate vm-00']);
+  });
+
+  test('the second pass issues nothing more while evacuations are in flight', async () => {
+    const cloud = cloudWith(3);
+    const memory = newLoopMemory(newSnapshotCache());
+    await pass(cloud, config, memory);
+    cloud.calls = [];
+    const result = await pass(cloud, config, memory);
+    expect(cloud.calls).toEqual([]);
+    expect(result.summary).toMatch(/0 evacuation\(s\) issued, 3 in flight/);
+  });
+
+  test('re-checks right before every call: an instance that started moving meanwhile is skipped', async () => {
+    const cloud = cloudWith(2);
+    cloud.beforeRecheck = () => {
+      if (!cloud.migrations.some((m) => m.instanceUuid === 'vm-01')) cloud.migrations.push(migration('vm-01', 'cmp-a', 'running', 'cmp-b'));
+    };
+    const result = await pass(cloud);
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toEqual(['evacuate vm-00']);
+    expect(result.outcomes.find((o) => o.job.instance.id === 'vm-01')).toMatchObject({ kind: 'skipped' });
+  });
+
+  test('concurrency: per failed host, and overall counting what Nova shows in flight', async () => {
+    const cloud = cloudWith(8);
+    await pass(cloud, { ...config, concurrency: { overall: 20, perFailedHost: 3, perTarget: 10 } });
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(3);
+
+    const busy = cloudWith(8);
+    busy.migrations.push(migration('vm-00', 'cmp-a', 'running', 'cmp-b'), migration('vm-01', 'cmp-a', 'running', 'cmp-c'));
+    await pass(busy, { ...config, concurrency: { overall: 5, perFailedHost: 10, perTarget: 10 } });
+    expect(busy.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(3);
+  });
+
+  test('marks the host no once every instance moved; given-up ones are listed', async () => {
+    const cloud = cloudWith(2);
+    cloud.servers = [server('vm-00', 'cmp-b'), server('vm-01', 'cmp-a', { status: 'PAUSED' })];
+    cloud.migrations.push(migration('vm-00', 'cmp-a', 'done', 'cmp-b'));
+    const result = await pass(cloud);
+    expect(cloud.calls).toEqual(['mark cmp-a=no']);
+    expect(result.summary).toBe('1 host(s) fenced: 0 evacuation(s) issued, 0 in flight, 1 evacuated, 0 failed, 1 given up; done: cmp-a');
+    expect(result.pending).toBe(false);
+  });
+
+  test('a refusal is remembered: backoff, then another attempt; given up after max_attempts', async () => {
+    const cloud = cloudWith(1);
+    cloud.refuse.add('vm-00');
+    const memory = newLoopMemory(newSnapshotCache());
+    const first = await pass(cloud, config, memory);
+    expect(first.summary).toMatch(/1 refused by Nova/);
+    cloud.calls = [];
+    await pass(cloud, config, memory);
+    expect(cloud.calls).toEqual([]); // still backing off (the clock did not move)
+    const fastRetry = { ...config, retry: { ...config.retry, backoffMs: 0, maxBackoffMs: 0 } };
+    await pass(cloud, fastRetry, memory);
+    await pass(cloud, fastRetry, memory);
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(2);
+    const last = await pass(cloud, fastRetry, memory);
+    expect(last.summary).toMatch(/1 given up; done: cmp-a/);
+    expect(cloud.marks.get('cmp-a')).toBe('no');
+  });
+
+  test('the brake: nothing evacuated, the hosts braked', async () => {
+    const cloud = cloudWith(2);
+    cloud.services = [fenced('cmp-a'), fenced('cmp-b'), service('cmp-c')];
+    cloud.servers.push(server('vm-b', 'cmp-b'));
+    cloud.marks.set('cmp-b', 'yes');
+    const result = await pass(cloud, { ...config, brake: { maxHosts: 1, maxSegmentFraction: 0, windowMs: 300_000 } });
+    expect(cloud.calls).toEqual([]);
+    expect(result.brake.tripped).toBe(true);
+    expect(result.summary).toMatch(/braked: cmp-a, cmp-b/);
+    expect(result.pending).toBe(false);
+  });
+
+  test('evacuate_delay: a newly marked host waits, an in-progress one does not', async () => {
+    const cloud = cloudWith(1);
+    const delayed = { ...config, evacuateDelayMs: 60_000 };
+    const waiting = await pass(cloud, delayed);
+    expect(cloud.calls).toEqual([]);
+    expect(waiting.summary).toMatch(/waiting: cmp-a/);
+    expect(waiting.pending).toBe(true);
+    cloud.marks.set('cmp-a', 'ctl2@1795608416');
+    await pass(cloud, delayed);
+    expect(cloud.calls).toContain('evacuate vm-00');
+  });
+
+  test('reserved_host: enables the reserved host the plan needs and targets it', async () => {
+    const cloud = cloudWith(2);
+    cloud.services = [fenced('cmp-a'), service('cmp-b'), service('cmp-r', { status: 'disabled', disabledReason: 'reserved host for instance HA' })];
+    await pass(cloud, { ...config, methodFor: () => 'reserved_host' });
+    expect(cloud.calls).toContain('enable cmp-r');
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate')).sort()).toEqual(['evacuate vm-00 → cmp-r', 'evacuate vm-01 → cmp-r']);
+  });
+});
