@@ -12,6 +12,8 @@ import type { EvacuationPorts, FlavorSpecsView } from './ports';
 import { buildScopeFacts } from './scope';
 import { assignSegments, type SegmentSource } from './segments';
 
+const SEGMENT_READS_AT_ONCE = 8;
+
 export type SegmentSourceConfig =
   | { readonly kind: 'none' }
   | { readonly kind: 'node-attribute'; readonly attribute: string }
@@ -110,11 +112,15 @@ async function segmentSource(
       return { kind: 'aggregate', aggregates, metadataKey: config.segments.metadataKey };
     case 'node-attribute': {
       const { attribute } = config.segments;
+      // One crm_attribute per host, the first pass only: a few at a time, not 500 in a row.
+      const unread = hosts.filter((host) => !cache.segmentAttributes.has(host));
+      for (let i = 0; i < unread.length; i += SEGMENT_READS_AT_ONCE) {
+        const batch = unread.slice(i, i + SEGMENT_READS_AT_ONCE);
+        const read = await Promise.all(batch.map((host) => ports.cluster.readNodeAttribute(attribute, host)));
+        batch.forEach((host, j) => cache.segmentAttributes.set(host, read[j]));
+      }
       const values = new Map<string, string>();
       for (const host of hosts) {
-        if (!cache.segmentAttributes.has(host)) {
-          cache.segmentAttributes.set(host, await ports.cluster.readNodeAttribute(attribute, host));
-        }
         const value = cache.segmentAttributes.get(host);
         if (value !== undefined && value.trim() !== '') values.set(host, value.trim());
       }

@@ -275,6 +275,22 @@ describe('Keystone and Nova failing', () => {
   });
 });
 
+describe("Nova's finish window", () => {
+  beforeAll(freshSim);
+
+  it('an instance reading ACTIVE with no task on its old host while evacuating is not evacuated again', async () => {
+    expect((await agent('start')).code).toBe(0);
+    await sim.injectFault({ kind: 'evacuate-race' });
+    await fence('cmp-a');
+    expect((await monitor()).code).toBe(0);
+    expect(mark('cmp-a')).toBe('no');
+    const oracle = await sim.oracle();
+    expect(oracle.violations).toEqual([]);
+    expect(oracle.evacuationsAccepted).toBe((await instances()).filter((i) => i.name.startsWith('a-')).length);
+    await sim.clearFaults();
+  });
+});
+
 describe('kill and resume', () => {
   beforeAll(freshSim);
 
