@@ -25,10 +25,24 @@ import { classicFenceOff, classicMonitorPass, classicUnavailable, prepareClassic
 import { fenceComputeOff, novaEvacuateNotReady, novaEvacuateResource, startNovaEvacuate, stopNovaEvacuate, MONITOR_INTERVAL_MS, type SimLogin } from './lib/our-path';
 import { runOcf, type ClusterEnv, type RecurringMonitor } from './lib/pacemaker-driver';
 import { allEvacuated, evacuationsAccepted, physicalLimit, progressOf, protectedInstances, type PhysicalLimit } from './lib/recovery';
-import { COLORS, renderBarChart, type Panel } from './lib/png-chart';
+import { COLORS, renderBarChart, type Panel, type Rgb } from './lib/png-chart';
+
+const PATH_COLORS: Record<PathName, Rgb> = { ours: COLORS.ours, 'ours-sized': [90, 170, 230], classic: COLORS.classic };
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-type PathName = 'ours' | 'classic';
+type PathName = 'ours' | 'ours-sized' | 'classic';
+const PATH_TITLES: Record<PathName, string> = {
+  ours: 'ours (default limits)',
+  'ours-sized': 'ours (concurrency sized to the cloud)',
+  classic: 'classic (fence_evacuate)',
+};
+/** NovaEvacuate's concurrency parameters per path: its defaults, or every build slot of the cloud. */
+function oursParams(path: PathName): Record<string, string> {
+  if (path !== 'ours-sized') return {};
+  const slots = String(BENCH_DEFAULTS.targets * BENCH_DEFAULTS.buildsPerTarget);
+  return { concurrency: slots, concurrency_per_host: slots, concurrency_per_target: String(BENCH_DEFAULTS.buildsPerTarget) };
+}
+const isOurs = (path: PathName) => path !== 'classic';
 
 interface Cell {
   instances: number;
@@ -64,7 +78,7 @@ function parseOptions(): Options {
     .option('--time-scale <n>', 'simulator speed-up (rebuilds, scheduling)', '10')
     .option('--sizes <list>', 'instances on the failed hosts', '10,100,1000')
     .option('--failed <list>', 'failed hosts', '1,5')
-    .option('--paths <list>', 'ours,classic', 'ours,classic')
+    .option('--paths <list>', 'ours,ours-sized,classic', 'ours,ours-sized,classic')
     .option('--classic-max <n>', 'skip classic cells above this many instances', '1000')
     .option('--cell-timeout <s>', 'wall seconds before a cell is declared not recovered', '300')
     .option('--out <dir>', 'results directory', join(REPO, 'bench/results'))
@@ -116,20 +130,20 @@ async function runCell(options: Options, instances: number, failedCount: number,
     const login = loginOf(sim);
     const protectedByHost = protectedInstances(cloud, failed);
     cell.limit = physicalLimit(cloud, instances, targets);
-    const resource = novaEvacuateResource(login, cluster, { state_dir: join(dir, 'state') });
+    const resource = novaEvacuateResource(login, cluster, { state_dir: join(dir, 'state'), ...oursParams(path) });
     for (const host of failed) await sim.killHost(host);
     await sim.resetCounters();
 
     const started = performance.now();
     // The fencer runs each host's fence_compute off (concurrent fencing).
     const fences = await Promise.all(
-      failed.map((host) => (path === 'classic' ? classicFenceOff(classic!, login, host, cluster) : fenceComputeOff(login, host, cluster))),
+      failed.map((host) => (isOurs(path) ? fenceComputeOff(login, host, cluster) : classicFenceOff(classic!, login, host, cluster))),
     );
     cell.fenceSec = (performance.now() - started) / 1000;
     const badFence = fences.find((result) => result.rc !== 0);
     if (badFence) throw new Error(`fence_compute off failed (rc ${badFence.rc}): ${badFence.stderr.slice(-400)}`);
 
-    if (path === 'ours') {
+    if (isOurs(path)) {
       monitor = await startNovaEvacuate(resource);
     } else {
       // The classic monitor: a pass, then the next one 10 s after it completes.
@@ -159,7 +173,7 @@ async function runCell(options: Options, instances: number, failedCount: number,
     cell.violations = oracle.violations.length;
   } finally {
     done = true;
-    if (path === 'ours') await stopNovaEvacuate(novaEvacuateResource(loginOf(sim), clusterFor(dir, []), { state_dir: join(dir, 'state') }), monitor).catch(() => undefined);
+    if (isOurs(path)) await stopNovaEvacuate(novaEvacuateResource(loginOf(sim), clusterFor(dir, []), { state_dir: join(dir, 'state') }), monitor).catch(() => undefined);
     await classicLoop?.catch(() => undefined);
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -221,16 +235,16 @@ function markdown(options: Options, cells: Cell[], passes: PassCost[], when: str
     'Wall = measured. "sim s" = wall × scale: what a real cloud would show only if the agents\' own costs (process start, HTTP, Python imports) also shrank by the scale; they do not.',
     'The evacuator\'s first monitor starts as soon as fencing returns, for both paths (the best case; Pacemaker runs it within its 10 s interval).',
     '',
-    '| instances | failed hosts | physical limit | ours | classic (fence_evacuate) | evacuate POSTs ours / classic |',
-    '|---:|---:|---|---|---|---|',
+    `| instances | failed hosts | physical limit | ${options.paths.map((path) => PATH_TITLES[path]).join(' | ')} | evacuate POSTs (${options.paths.join(' / ')}) |`,
+    `|---:|---:|---|${options.paths.map(() => '---|').join('')}---|`,
   ];
   for (const size of options.sizes) {
     for (const failed of options.failed) {
-      const ours = cells.find((c) => c.instances === size && c.failed === failed && c.path === 'ours');
-      const classic = cells.find((c) => c.instances === size && c.failed === failed && c.path === 'classic');
-      const limit = ours?.limit ?? classic?.limit;
+      const row = options.paths.map((path) => cells.find((c) => c.instances === size && c.failed === failed && c.path === path));
+      const limit = row.find((cell) => cell?.limit)?.limit;
       const limitText = limit ? `${fmt(limit.wallSec, 2)} s (${fmt(limit.simSec, 0)} sim s; ${limit.waves} wave(s))` : '–';
-      lines.push(`| ${size} | ${failed} | ${limitText} | ${cellText(ours, options.timeScale)} | ${cellText(classic, options.timeScale)} | ${ours?.evacuateCalls ?? '–'} / ${classic?.evacuateCalls ?? '–'} |`);
+      const texts = row.map((cell) => cellText(cell, options.timeScale)).join(' | ');
+      lines.push(`| ${size} | ${failed} | ${limitText} | ${texts} | ${row.map((cell) => cell?.evacuateCalls ?? '–').join(' / ')} |`);
     }
   }
   if (passes.length > 0) {
@@ -248,9 +262,7 @@ function chart(options: Options, cells: Cell[]): Buffer {
   for (const size of options.sizes) {
     for (const failed of options.failed) {
       const pick = (path: PathName) => cells.find((c) => c.instances === size && c.failed === failed && c.path === path);
-      const ours = pick('ours');
-      const classic = pick('classic');
-      const limit = ours?.limit ?? classic?.limit;
+      const limit = options.paths.map(pick).find((cell) => cell?.limit)?.limit;
       const value = (cell: Cell | undefined) => (cell && !cell.skipped && cell.recovered ? cell.wallSec : undefined);
       panels.push({
         title: `${size} instances, ${failed} failed host${failed > 1 ? 's' : ''}`,
@@ -258,16 +270,14 @@ function chart(options: Options, cells: Cell[]): Buffer {
         missingText: 'not run or not recovered',
         bars: [
           { label: 'physical limit', value: limit?.wallSec, color: COLORS.baseline },
-          { label: 'ours', value: value(ours), color: COLORS.ours },
-          { label: 'classic', value: value(classic), color: COLORS.classic },
+          ...options.paths.map((path) => ({ label: path, value: value(pick(path)), color: PATH_COLORS[path] })),
         ],
       });
     }
   }
   return renderBarChart(`Fence to all instances active elsewhere, wall s, sim ${options.timeScale}x`, panels, [
     { label: 'limit', color: COLORS.baseline },
-    { label: 'ours', color: COLORS.ours },
-    { label: 'classic', color: COLORS.classic },
+    ...options.paths.map((path) => ({ label: path, color: PATH_COLORS[path] })),
   ]);
 }
 
@@ -294,7 +304,7 @@ async function main(): Promise<void> {
     for (const failed of options.failed) {
       for (const path of options.paths) {
         const skip =
-          path === 'ours' ? oursMissing : classicMissing ?? (size > options.classicMax ? `over --classic-max ${options.classicMax}` : undefined);
+          isOurs(path) ? oursMissing : classicMissing ?? (size > options.classicMax ? `over --classic-max ${options.classicMax}` : undefined);
         if (skip) {
           cells.push({ instances: size, failed, path, skipped: skip });
           console.log(`${path} ${size}×${failed}: skipped (${skip})`);
@@ -310,8 +320,8 @@ async function main(): Promise<void> {
   }
   const passes: PassCost[] = [];
   if (options.scale) {
-    for (const path of options.paths) {
-      const skip = path === 'ours' ? oursMissing : classicMissing;
+    for (const path of options.paths.filter((p) => p !== 'ours-sized')) {
+      const skip = isOurs(path) ? oursMissing : classicMissing;
       const pass = skip ? { path, skipped: skip } : await monitorPassCost(path, classic);
       passes.push(pass);
       console.log(`monitor pass, 500 hosts / 20,000 instances, ${path}: ${pass.skipped ?? `${fmt(pass.wallMs, 0)} ms, ${pass.apiCalls} API requests`}`);
