@@ -4,7 +4,8 @@
  */
 import { parseBrakePolicy } from '../evacuation/brake';
 import type { ReconcileConfig } from '../evacuation/reconcile';
-import { parseScopePolicy } from '../evacuation/scope';
+import type { ScopePolicy } from '../evacuation/model';
+import { parseScopeMode, parseScopePolicy, SCOPE_MODES } from '../evacuation/scope';
 import { DEFAULT_SEGMENT, parseRecoveryMethod, parseSegmentMethods } from '../evacuation/segments';
 import type { SegmentSourceConfig } from '../evacuation/snapshot';
 import type { Params } from '../ocf/params';
@@ -50,23 +51,41 @@ function absolutePath(name: string, value: string | undefined): string | undefin
   return value;
 }
 
+/** `segment_scopes`: "seg=mode, …" → the scope of each named segment (the rest use `base`). */
+export function parseSegmentScopes(text: string | undefined, base: ScopePolicy): ((segment: string) => ScopePolicy) | undefined {
+  const items = (text ?? '').replace(/\s*=\s*/g, '=').split(/[\s,;]+/).filter((item) => item !== '');
+  if (items.length === 0) return undefined;
+  const scopes = new Map<string, ScopePolicy>();
+  for (const item of items) {
+    const [segment, mode, extra] = item.split('=');
+    if (!segment || mode === undefined || extra !== undefined) {
+      throw new ConfigError(`segment_scopes: "${item}" is not segment=scope (scopes ${SCOPE_MODES.join(', ')})`);
+    }
+    scopes.set(segment, { ...base, mode: parseScopeMode(mode, 'segment_scopes') });
+  }
+  return (segment) => scopes.get(segment) ?? base;
+}
+
 export function loopSettings(params: NovaEvacuateParams): LoopSettings {
   atLeast('evacuate_delay', params.evacuate_delay, 0);
   const fallback = parseRecoveryMethod(params.recovery_method, 'recovery_method');
   const backoffS = atLeast('retry_backoff', params.retry_backoff, 0);
+  const scope = parseScopePolicy(
+    {
+      mode: params.scope,
+      metadataKey: params.scope_metadata_key,
+      includeProjects: params.include_projects,
+      excludeProjects: params.exclude_projects,
+      includeAggregates: params.include_aggregates,
+    },
+    { mode: 'scope', metadataKey: 'scope_metadata_key' },
+  );
+  const scopeFor = parseSegmentScopes(params.segment_scopes, scope);
   const config: ReconcileConfig = {
     segments: segmentSource(params),
     defaultSegment: DEFAULT_SEGMENT,
-    scope: parseScopePolicy(
-      {
-        mode: params.scope,
-        metadataKey: params.scope_metadata_key,
-        includeProjects: params.include_projects,
-        excludeProjects: params.exclude_projects,
-        includeAggregates: params.include_aggregates,
-      },
-      { mode: 'scope', metadataKey: 'scope_metadata_key' },
-    ),
+    scope,
+    ...(scopeFor ? { scopeFor } : {}),
     methodFor: parseSegmentMethods(params.segment_recovery_methods ?? '', fallback),
     concurrency: {
       overall: atLeast('concurrency', params.concurrency, 1),

@@ -61,6 +61,11 @@ export const novaEvacuateParameters = {
     longdesc:
       'classic: instances with a flavor (extra spec evacuable=true) or image (tag evacuable) so tagged, or all when nothing is tagged, as the classic agent; tagged: only tagged ones (flavor, image or server metadata); all; none.',
   },
+  segment_scopes: {
+    type: 'string',
+    shortdesc: 'Scope per segment',
+    longdesc: 'segment=scope pairs, comma-separated, e.g. "gold=all, bronze=tagged"; other segments use scope.',
+  },
   scope_metadata_key: {
     type: 'string',
     default: 'evacuable',

@@ -4,7 +4,7 @@
  * on. Stateless apart from `LoopMemory` (refusals Nova leaves no record of), so a fresh agent
  * anywhere carries on; every evacuate call is preceded by a fresh look at the instance.
  */
-import { formatInProgress, EVACUATE_DONE } from '../pacemaker/evacuate-attribute';
+import { EVACUATE_DONE, formatInProgress, parseEvacuateValue } from '../pacemaker/evacuate-attribute';
 import { errorMessage } from '../runtime/errors';
 import type { Log } from '../runtime/log';
 import { assessHost, evacuable, failureStart, inFlightTargets, type HostAssessment } from './assess';
@@ -27,6 +27,8 @@ import type { HostEvacuationState } from './status';
 
 export interface ReconcileConfig extends SnapshotConfig {
   readonly scope: ScopePolicy;
+  /** A segment's own scope, when it has one (else `scope`). */
+  readonly scopeFor?: (segment: string) => ScopePolicy;
   readonly methodFor: (segment: string) => RecoveryMethod;
   readonly concurrency: ConcurrencyPolicy;
   readonly retry: RetryPolicy;
@@ -152,8 +154,18 @@ async function markHost(ports: EvacuationPorts, host: string, value: string, log
   }
 }
 
-function summarise(hosts: readonly HostOutcome[], outcomes: readonly JobOutcome[], brake: BrakeDecision): string {
-  if (hosts.length === 0) return 'no host needs evacuation';
+/** Hosts marked for evacuation that Nova has no compute service for (a name mismatch?). */
+function unknownToNova(snapshot: Snapshot): string[] {
+  const known = new Set(snapshot.hosts.map((h) => h.name));
+  return [...snapshot.marks]
+    .filter(([host, value]) => !known.has(host) && ['needed', 'in-progress'].includes(parseEvacuateValue(value).kind))
+    .map(([host]) => host)
+    .sort();
+}
+
+function summarise(hosts: readonly HostOutcome[], outcomes: readonly JobOutcome[], brake: BrakeDecision, unknown: readonly string[]): string {
+  const tail = unknown.length > 0 ? `; unknown to Nova: ${unknown.join(', ')}` : '';
+  if (hosts.length === 0) return `no host needs evacuation${tail}`;
   const count = (kind: string) =>
     hosts.reduce((n, h) => n + h.assessment.instances.filter((i) => i.progress?.kind === kind).length + (kind === 'evacuated' ? h.assessment.moved.length : 0), 0);
   const issued = outcomes.filter((o) => o.kind === 'issued').length;
@@ -168,7 +180,7 @@ function summarise(hosts: readonly HostOutcome[], outcomes: readonly JobOutcome[
     if (names.length > 0) parts.push(`${state}: ${names.join(', ')}`);
   }
   if (brake.tripped) parts.push(`brake: ${brake.reason ?? 'tripped'}`);
-  return parts.join('; ');
+  return `${parts.join('; ')}${tail}`;
 }
 
 export async function reconcilePass(
@@ -182,7 +194,7 @@ export async function reconcilePass(
   const errors: string[] = [];
   const facts = snapshot.scopeFacts ?? { evacuableFlavorIds: new Set<string>(), evacuableImageIds: new Set<string>() };
   const assessments = snapshot.failed.map((failed: FailedHost) =>
-    assessHost({ failed, facts, scope: config.scope, maxAttempts: config.retry.maxAttempts, flavors: snapshot.flavors, refusals: memory.refusals }),
+    assessHost({ failed, facts, scope: config.scopeFor?.(failed.host.segment) ?? config.scope, maxAttempts: config.retry.maxAttempts, flavors: snapshot.flavors, refusals: memory.refusals }),
   );
   const brake = snapshot.failed.length > 0 ? checkBrake(snapshot.hosts, config.brake, now, snapshot.resumedAt) : { tripped: false, reason: undefined };
   if (brake.tripped) log.error(`mass-failure brake: evacuating nothing automatically (${brake.reason ?? 'tripped'}); run 'nova-ha resume' to lift it`);
@@ -230,7 +242,9 @@ export async function reconcilePass(
   }
   const outcomes = await issueEvacuations(ports, plan.jobs, { maxAttempts: config.retry.maxAttempts, retry: config.retry, refusals: memory.refusals, log });
   const pending = hosts.some((h) => h.state === 'evacuating' || h.state === 'waiting');
-  const summary = summarise(hosts, outcomes, brake);
+  const unknown = unknownToNova(snapshot);
+  for (const host of unknown) log.warn(`${host} is marked for evacuation but Nova knows no compute service of that name`, { host });
+  const summary = summarise(hosts, outcomes, brake, unknown);
   return { summary, pending, snapshot, hosts, brake, outcomes, errors };
 }
 

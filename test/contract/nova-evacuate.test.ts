@@ -388,6 +388,8 @@ describe('bad parameters', () => {
     ['brake_max_segment_fraction', '2', /brake_max_segment_fraction/],
     ['max_attempts', 'x', /max_attempts/],
     ['status_file', 'relative.json', /status_file/],
+    ['segment_scopes', 'gold=some', /segment_scopes/],
+    ['evacuate_delay', '-5', /evacuate_delay/],
   ])('%s=%s: validate-all and start exit 6 naming it', async (name, value, reason) => {
     for (const action of ['validate-all', 'start']) {
       const run = await agent(action, { [`OCF_RESKEY_${name}`]: value });

@@ -128,6 +128,25 @@ describe('reconcilePass', () => {
     expect(result.pending).toBe(false);
   });
 
+  test('a marked host Nova does not know is named in the summary, nothing else happens', async () => {
+    const cloud = cloudWith(1);
+    cloud.marks.delete('cmp-a');
+    cloud.marks.set('ghost', 'yes');
+    cloud.services = [service('cmp-a'), service('cmp-b')];
+    const result = await pass(cloud);
+    expect(result.summary).toBe('no host needs evacuation; unknown to Nova: ghost');
+    expect(cloud.calls).toEqual([]);
+  });
+
+  test('a segment may have its own scope', async () => {
+    const cloud = cloudWith(2);
+    const none = { ...config.scope, mode: 'none' as const };
+    const result = await pass(cloud, { ...config, scopeFor: (segment) => (segment === 'default' ? none : config.scope) });
+    // Nothing protected: the host is done at once.
+    expect(cloud.calls).toEqual(['mark cmp-a=no']);
+    expect(result.hosts[0]?.state).toBe('done');
+  });
+
   test('a host Nova only shows down (not forced) is evacuated', async () => {
     const cloud = cloudWith(1);
     cloud.services = [service('cmp-a', { state: 'down' }), service('cmp-b')];
