@@ -27,11 +27,13 @@ export interface CommandContext {
   authSpec(): Promise<AuthSpec>;
   /** Authenticates on first call; later calls share the session. */
   cloud(): Promise<Cloud>;
+  /** The subcommand's options given on the command line (not defaults), camelCase. */
+  readonly explicit: ReadonlySet<string>;
   /** Pacemaker tool options: this command's deadline and environment. */
   readonly tools: { deadline: Deadline; env: NodeJS.ProcessEnv };
 }
 
-export function createContext(io: CliIo, options: GlobalOptions): CommandContext {
+export function createContext(io: CliIo, options: GlobalOptions, explicit: ReadonlySet<string> = new Set()): CommandContext {
   const deadline = Deadline.in(options.timeout * 1000, io.now);
   let spec: Promise<AuthSpec> | undefined;
   let cloud: Promise<Cloud> | undefined;
@@ -64,6 +66,7 @@ export function createContext(io: CliIo, options: GlobalOptions): CommandContext
       }
       return cloud;
     },
+    explicit,
     tools: { deadline, env: io.env as NodeJS.ProcessEnv },
   };
 }

@@ -13,12 +13,14 @@ import { errorMessage } from '../runtime/errors';
 import type { CommandContext } from './context';
 import { NoSuchObjectError } from './errors';
 import { classifyHost } from './live';
-import { parsePolicy, type PolicyOptions } from './policy-options';
+import { resolvePolicy } from './cluster-config';
+import type { PolicyOptions } from './policy-options';
 import { readWorld } from './read-world';
 import { ago } from './table';
 
 export interface ExplainOptions extends PolicyOptions {
   json?: boolean;
+  clusterConfig?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -69,10 +71,10 @@ function progressOf(document: StatusDocument | undefined, id: string): Explanati
 }
 
 export async function explainInstance(ctx: CommandContext, ref: string, options: ExplainOptions): Promise<Explanation> {
-  const policy = parsePolicy(options);
+  const { policy, note } = await resolvePolicy(ctx, options);
   const server = await findServer(ctx, ref);
   const world = await readWorld(ctx, policy);
-  const notes = [...world.notes];
+  const notes = [note, ...world.notes];
   const host = world.snapshot.hosts.find((view) => view.name === server.host);
   const decision = host
     ? decideScope(server, host, world.facts, policy.scope)

@@ -5,13 +5,15 @@
 import type { Room } from '../evacuation/model';
 import type { CommandContext } from './context';
 import { findService } from './hosts';
-import { parsePolicy, type PolicyOptions } from './policy-options';
+import { resolvePolicy } from './cluster-config';
+import type { PolicyOptions } from './policy-options';
 import { readWorld } from './read-world';
 import { table } from './table';
 import { planWhatIf, type WhatIfPlan } from './what-if';
 
 export interface PlanOptions extends PolicyOptions {
   json?: boolean;
+  clusterConfig?: boolean;
 }
 
 function room(value: Room | undefined): string {
@@ -58,8 +60,9 @@ export function formatPlan(plan: WhatIfPlan, notes: readonly string[]): string {
 }
 
 export async function runPlan(ctx: CommandContext, hostNames: string[], options: PlanOptions): Promise<void> {
-  const policy = parsePolicy(options);
+  const { policy, note } = await resolvePolicy(ctx, options);
   const world = await readWorld(ctx, policy);
+  const notes = [note, ...world.notes];
   const services = world.snapshot.hosts.map((host) => host.service);
   const failing = [...new Set(hostNames.map((name) => findService(services, name).host))];
   const servers = new Map(
@@ -76,9 +79,9 @@ export async function runPlan(ctx: CommandContext, hostNames: string[], options:
     perTarget: policy.perTarget,
   });
   if (options.json) {
-    const json = { ...plan, notes: world.notes };
+    const json = { ...plan, notes };
     ctx.io.out(`${JSON.stringify(json, (_key, value: unknown) => (typeof value === 'number' && value >= Number.MAX_SAFE_INTEGER / 2 ? null : value), 2)}\n`);
     return;
   }
-  ctx.io.out(formatPlan(plan, world.notes));
+  ctx.io.out(formatPlan(plan, notes));
 }

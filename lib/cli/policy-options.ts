@@ -46,7 +46,8 @@ export function addPolicyOptions(command: Command): Command {
     .addOption(new Option('--segment-metadata-key <key>', 'aggregate metadata key naming the segment').default('ha_segment'))
     .addOption(new Option('--recovery-method <method>', 'auto, reserved_host, auto_priority or rh_priority').default('auto'))
     .addOption(new Option('--segment-recovery-methods <pairs>', 'segment=method pairs, e.g. "east=reserved_host"'))
-    .addOption(new Option('--per-target <n>', 'builds at once per target host (concurrency_per_target)').default('10'));
+    .addOption(new Option('--per-target <n>', 'builds at once per target host (concurrency_per_target)').default('10'))
+    .addOption(new Option('--no-cluster-config', "do not read NovaEvacuate's parameters from the CIB (cibadmin)"));
 }
 
 export function parsePolicy(options: PolicyOptions): Policy {

@@ -63,7 +63,8 @@ function action(io: CliIo, load: () => Promise<Runner>) {
     const command = received[received.length - 1] as Command;
     const options = command.opts();
     const globals = command.optsWithGlobals<GlobalOptions>();
-    const ctx = createContext(io, globals);
+    const explicit = new Set(Object.keys(options).filter((key) => command.getOptionValueSource(key) === 'cli'));
+    const ctx = createContext(io, globals, explicit);
     const positional = received.slice(0, -2);
     const run = (await load()) as (ctx: CommandContext, ...args: unknown[]) => Promise<void>;
     await run(ctx, ...positional, options);

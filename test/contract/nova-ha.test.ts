@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from '../../lib/openstack/connect';
 import { resolveAuthSpec } from '../../lib/openstack/credentials';
 import { Deadline } from '../../lib/runtime/deadline';
@@ -244,6 +245,31 @@ describe('plan', () => {
       'bbbbbbb2-0000-4000-8000-000000000002',
       'bbbbbbb2-0000-4000-8000-000000000003',
     ]);
+  });
+
+  it("uses the NovaEvacuate resource's parameters from the CIB; options given override them", async () => {
+    const cib = join(cli.work, 'cib.xml');
+    writeFileSync(
+      cib,
+      `<primitive id="nova-evacuate" class="ocf" provider="openstack" type="NovaEvacuate">
+  <instance_attributes id="nova-evacuate-instance_attributes">
+    <nvpair id="ne-pw" name="password" value="cib-secret-pw"/>
+    <nvpair id="ne-rm" name="recovery_method" value="reserved_host"/>
+    <nvpair id="ne-ss" name="segment_source" value="aggregate"/>
+    <nvpair id="ne-sk" name="segment_metadata_key" value="segment"/>
+  </instance_attributes>
+</primitive>
+`,
+    );
+    const fromCib = await cli.run(['plan', 'cmp-a', ...cloudArgs], { NOVA_HA_TEST_CIB: cib });
+    expect(fromCib.code).toBe(0);
+    expect(fromCib.stdout).toContain("note: policy: NovaEvacuate resource 'nova-evacuate' in the CIB (3 parameter(s) set there), then the options given");
+    expect(fromCib.stdout).toContain('If cmp-a failed now (segment segment-1, recovery reserved_host):');
+    expect(fromCib.stdout + fromCib.stderr).not.toContain('cib-secret-pw');
+    const overridden = await cli.run(['plan', 'cmp-a', '--recovery-method', 'auto', ...cloudArgs], { NOVA_HA_TEST_CIB: cib });
+    expect(overridden.stdout).toContain('If cmp-a failed now (segment segment-1, recovery auto):');
+    const ignored = await cli.run(['plan', 'cmp-a', '--no-cluster-config', ...cloudArgs], { NOVA_HA_TEST_CIB: cib });
+    expect(ignored.stdout).toContain('If cmp-a failed now (segment default, recovery auto):');
   });
 
   it('an unknown host is exit 4; a bad policy option exit 2', async () => {

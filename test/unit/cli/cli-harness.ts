@@ -36,6 +36,13 @@ export class CliHarness {
     for (const tool of ['crm_mon', 'stonith_admin']) {
       writeFileSync(join(this.bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     }
+    // cibadmin --query --xpath: the CIB fragment in $NOVA_HA_TEST_CIB, else "no such object" (105).
+    writeFileSync(
+      join(this.bin, 'cibadmin'),
+      '#!/bin/sh\nif [ -n "$NOVA_HA_TEST_CIB" ]; then cat "$NOVA_HA_TEST_CIB"; exit 0; fi\n' +
+        'echo "Error performing operation: No such device or address" >&2\nexit 105\n',
+      { mode: 0o755 },
+    );
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -154,3 +154,30 @@ describe('formatExplanation', () => {
     expect(text).toContain('progress   GIVEN UP on cmp-a: PAUSED (status file, pass 3 s ago)');
   });
 });
+
+describe('NovaEvacuate configuration from the CIB', () => {
+  it('reads the policy parameters of the primitive (bare or in an xpath-query), nothing else', async () => {
+    const { parseAgentConfig } = await import('../../../lib/cli/cluster-config');
+    const primitive = `<primitive id="ne" class="ocf" provider="openstack" type="NovaEvacuate"><instance_attributes id="a">
+      <nvpair id="1" name="password" value="pw"/><nvpair id="2" name="scope" value="tagged"/>
+      <nvpair id="3" name="concurrency_per_target" value="4"/></instance_attributes></primitive>`;
+    expect(await parseAgentConfig(primitive)).toEqual({ resource: 'ne', options: { scope: 'tagged', perTarget: '4' } });
+    expect(await parseAgentConfig(`<xpath-query>${primitive}</xpath-query>`)).toEqual({ resource: 'ne', options: { scope: 'tagged', perTarget: '4' } });
+    expect(await parseAgentConfig('<primitive id="x" type="Dummy"/>')).toBeUndefined();
+  });
+
+  it('options given on the command line win over the cluster, the cluster over defaults', async () => {
+    const { mergePolicyOptions } = await import('../../../lib/cli/cluster-config');
+    const defaults = {
+      scope: 'classic',
+      scopeMetadataKey: 'evacuable',
+      segmentSource: 'none',
+      segmentAttribute: 'nova-ha-segment',
+      segmentMetadataKey: 'ha_segment',
+      recoveryMethod: 'auto',
+      perTarget: '10',
+    };
+    const merged = mergePolicyOptions({ ...defaults, recoveryMethod: 'rh_priority' }, { recoveryMethod: 'reserved_host', scope: 'tagged' }, new Set(['recoveryMethod']));
+    expect(merged).toMatchObject({ recoveryMethod: 'rh_priority', scope: 'tagged', segmentSource: 'none' });
+  });
+});
