@@ -16,7 +16,7 @@ export const novaEvacuateParameters = {
     type: 'boolean',
     default: false,
     shortdesc: 'Verbose logging',
-    longdesc: 'Log each step of an evacuation at info level (debug output needs HA_debug).',
+    longdesc: "Log every reconcile pass's summary at notice level, idle ones included (they are debug otherwise; debug output needs HA_debug).",
   },
   evacuate_delay: {
     type: 'integer',

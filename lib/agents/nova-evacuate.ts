@@ -81,6 +81,7 @@ export async function monitor(ctx: Ctx): Promise<OcfResult> {
       metricsFile: settings.metricsFile,
       log: ctx.log,
       thisNode,
+      verbose: ctx.params.verbose,
     },
   );
   (report.pending ? ctx.log.info : ctx.log.debug)(`monitor: ${report.passes} pass(es); ${report.summary}`);

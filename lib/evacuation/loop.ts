@@ -23,6 +23,8 @@ export interface LoopOptions {
   readonly log: Log;
   /** Written into the status document (the node name of the in-progress marker). */
   readonly thisNode: string;
+  /** Log every pass's sentence at notice, idle ones included (they are debug otherwise). */
+  readonly verbose?: boolean;
   /** Stop after this many passes (tests, `nova-ha evacuate --once`); unbounded when undefined. */
   readonly maxPasses?: number;
 }
@@ -78,7 +80,7 @@ export async function runReconcileLoop(
       pending = pass.pending;
       knownPending = pass.pending;
       failuresInRow = 0;
-      const acted = pass.outcomes.length > 0 || pass.hosts.some((h) => h.state !== 'done');
+      const acted = options.verbose === true || pass.outcomes.length > 0 || pass.hosts.some((h) => h.state !== 'done');
       (acted ? log.notice : log.debug)(summary);
       lastDoc = buildStatusDocument(pass, memory.refusals, options.thisNode, ports.now());
     } catch (error) {
