@@ -48,6 +48,19 @@ describe('help and usage', () => {
     }
   });
 
+  it('a reader that closes early (| true) ends it quietly', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BUILT } = await import('../unit/cli/cli-harness');
+    // `true` exits before node has started, so every write meets a closed pipe (EPIPE).
+    const result = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" explain --help | true', process.execPath, BUILT], {
+      env: cli.env(),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it('an unknown command or option is a usage error (2)', async () => {
     expect((await cli.run(['frobnicate'])).code).toBe(2);
     const run = await cli.run(['status', '--no-such-option']);
