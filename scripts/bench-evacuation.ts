@@ -43,6 +43,12 @@ function oursParams(path: PathName): Record<string, string> {
   return { concurrency: slots, concurrency_per_host: slots, concurrency_per_target: String(BENCH_DEFAULTS.buildsPerTarget) };
 }
 const isOurs = (path: PathName) => path !== 'classic';
+/** Keep the agent's state, status and metrics files in the run's scratch directory (not /run). */
+const agentFiles = (dir: string) => ({
+  state_dir: join(dir, 'state'),
+  status_file: join(dir, 'status.json'),
+  metrics_file: join(dir, 'metrics.prom'),
+});
 
 interface Cell {
   instances: number;
@@ -51,6 +57,8 @@ interface Cell {
   /** Why it did not run, when it did not. */
   skipped?: string;
   recovered?: boolean;
+  /** Protected instances evacuated when the cell ended. */
+  moved?: number;
   wallSec?: number;
   fenceSec?: number;
   limit?: PhysicalLimit;
@@ -80,7 +88,7 @@ function parseOptions(): Options {
     .option('--failed <list>', 'failed hosts', '1,5')
     .option('--paths <list>', 'ours,ours-sized,classic', 'ours,ours-sized,classic')
     .option('--classic-max <n>', 'skip classic cells above this many instances', '1000')
-    .option('--cell-timeout <s>', 'wall seconds before a cell is declared not recovered', '300')
+    .option('--cell-timeout <s>', 'wall seconds before a cell is declared not recovered', '600')
     .option('--out <dir>', 'results directory', join(REPO, 'bench/results'))
     .option('--no-build', 'do not run npm run build first')
     .option('--no-scale', 'skip the 500-host monitor-pass cost')
@@ -130,7 +138,7 @@ async function runCell(options: Options, instances: number, failedCount: number,
     const login = loginOf(sim);
     const protectedByHost = protectedInstances(cloud, failed);
     cell.limit = physicalLimit(cloud, instances, targets);
-    const resource = novaEvacuateResource(login, cluster, { state_dir: join(dir, 'state'), ...oursParams(path) });
+    const resource = novaEvacuateResource(login, cluster, { ...agentFiles(dir), ...oursParams(path) });
     for (const host of failed) await sim.killHost(host);
     await sim.resetCounters();
 
@@ -157,7 +165,9 @@ async function runCell(options: Options, instances: number, failedCount: number,
     }
     const deadline = started + options.cellTimeout * 1000;
     while (performance.now() < deadline) {
-      if (allEvacuated(progressOf(cloud, protectedByHost))) {
+      const rows = progressOf(cloud, protectedByHost);
+      cell.moved = rows.reduce((sum, row) => sum + row.evacuated, 0);
+      if (allEvacuated(rows)) {
         cell.recovered = true;
         break;
       }
@@ -173,7 +183,7 @@ async function runCell(options: Options, instances: number, failedCount: number,
     cell.violations = oracle.violations.length;
   } finally {
     done = true;
-    if (isOurs(path)) await stopNovaEvacuate(novaEvacuateResource(loginOf(sim), clusterFor(dir, []), { state_dir: join(dir, 'state') }), monitor).catch(() => undefined);
+    if (isOurs(path)) await stopNovaEvacuate(novaEvacuateResource(loginOf(sim), clusterFor(dir, []), agentFiles(dir)), monitor).catch(() => undefined);
     await classicLoop?.catch(() => undefined);
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -202,7 +212,7 @@ async function monitorPassCost(path: PathName, classic: ClassicAgents | undefine
       const pass = await classicMonitorPass({ agents: classic!, credentials: login, cluster, noSharedStorage: true });
       return { path, wallMs: pass.ms, apiCalls: (await sim.calls()).total, rc: 0 };
     }
-    const resource = novaEvacuateResource(login, cluster, { state_dir: join(dir, 'state') });
+    const resource = novaEvacuateResource(login, cluster, agentFiles(dir));
     const start = await runOcf(resource, { action: 'start', timeoutMs: 20_000 });
     if (start.rc !== 0) return { path, skipped: `start answered rc ${start.rc}` };
     await sim.resetCounters();
@@ -221,7 +231,7 @@ const fmt = (value: number | undefined, digits = 1) => (value === undefined ? '�
 function cellText(cell: Cell | undefined, scale: number): string {
   if (!cell) return '–';
   if (cell.skipped) return `skipped (${cell.skipped})`;
-  const verdict = cell.recovered ? '' : ' **not recovered**';
+  const verdict = cell.recovered ? '' : ` **not recovered when the bench gave up** (${cell.moved ?? 0}/${cell.instances} moved)`;
   const oracle = cell.oracleOk ? '' : ` **${cell.violations} violation(s)**`;
   return `${fmt(cell.wallSec, 2)} s (≈${fmt((cell.wallSec ?? 0) * scale, 0)} sim s)${verdict}${oracle}`;
 }
@@ -295,7 +305,7 @@ async function main(): Promise<void> {
   const oursMissing = await novaEvacuateNotReady(novaEvacuateResource(
     { auth_url: 'http://127.0.0.1:9/v3', login: 'x', passwd: 'x', tenant_name: 'x', user_domain: 'Default', project_domain: 'Default' },
     clusterFor(probeDir, []),
-    { state_dir: join(probeDir, 'state') },
+    agentFiles(probeDir),
   ));
   rmSync(probeDir, { recursive: true, force: true });
 

@@ -178,7 +178,8 @@ async function run(options: Options, dir: string): Promise<number> {
     writeFileSync(attrsFile, JSON.stringify({ nodes, crm_config: { 'stonith-enabled': 'true' } }));
     const cluster: ClusterEnv = { attrsFile, node: 'ctl1', extraEnv: { HA_LOGFILE: join(dir, 'agents.log'), HA_RSCTMP: join(dir, 'rsctmp') } };
     const login = loginOf(sim);
-    const base = novaEvacuateResource(login, cluster, { state_dir: join(dir, 'state') });
+    const files = { state_dir: join(dir, 'state'), status_file: join(dir, 'status.json'), metrics_file: join(dir, 'metrics.prom') };
+    const base = novaEvacuateResource(login, cluster, files);
 
     const notReady = await novaEvacuateNotReady(base);
     if (notReady) {
