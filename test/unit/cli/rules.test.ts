@@ -147,3 +147,25 @@ describe('findService', () => {
     expect(() => findService(services, 'x')).toThrow(/ambiguous: x.one, x.two/);
   });
 });
+
+describe('per-instance progress words (status --live, --wait)', () => {
+  it('describes each kind of progress', async () => {
+    const { describeProgress } = await import('../../../lib/cli/live-instances');
+    const { server } = await import('./fixtures');
+    const vm = server('i-1', 'cmp-a');
+    const migration = { id: 7, uuid: null, instanceUuid: 'i-1', sourceCompute: 'cmp-a', destCompute: 'cmp-b', sourceNode: null, destNode: null, destHost: null, status: 'running', migrationType: 'evacuation', createdAt: null, updatedAt: null };
+    expect(describeProgress(vm, { kind: 'not-started' })).toMatchObject({ progress: 'pending', detail: '' });
+    expect(describeProgress(vm, { kind: 'in-flight', migration })).toMatchObject({ progress: 'in-flight', detail: 'migration 7 running to cmp-b' });
+    expect(describeProgress(vm, { kind: 'evacuated', host: 'cmp-b' })).toMatchObject({ progress: 'evacuated', detail: 'now on cmp-b' });
+    expect(describeProgress(vm, { kind: 'failed', attempts: 2, lastFailedAt: 0, lastTarget: 'cmp-c' })).toMatchObject({ progress: 'failed', detail: '2 failed attempt(s), last to cmp-c' });
+    expect(describeProgress(vm, { kind: 'given-up', reason: 'PAUSED' })).toMatchObject({ progress: 'given-up', detail: 'PAUSED' });
+  });
+
+  it('one --wait line per host state', async () => {
+    const { progressLine } = await import('../../../lib/cli/wait');
+    const { sampleStatus } = await import('./sample-status');
+    const host = sampleStatus(0).hosts[0];
+    if (!host) throw new Error('no host');
+    expect(progressLine(host)).toBe('cmp-a: evacuating (1 evacuated, 1 in-flight, 1 unprotected) - evacuating 3 protected instances');
+  });
+});
