@@ -165,14 +165,39 @@ async function pacemakerChecks(ctx: CommandContext): Promise<CheckResult[]> {
           detail: `not on PATH: ${missing.join(', ')}`,
           fix: 'install pacemaker-cli-utils (run nova-ha on a cluster node, with /usr/sbin on PATH)',
         };
-  if (missing.includes('attrd_updater')) return [tools, skip('attributes', 'attrd_updater missing')];
+  const [attributes, agent] = await Promise.all([attributesCheck(ctx, missing), agentCheck(ctx)]);
+  return [tools, attributes, agent];
+}
+
+async function attributesCheck(ctx: CommandContext, missing: readonly string[]): Promise<CheckResult> {
+  if (missing.includes('attrd_updater')) return skip('attributes', 'attrd_updater missing');
   try {
     const { queryAttributeAllNodes } = await import('../pacemaker/attrd');
     const marks = await queryAttributeAllNodes('evacuate', { ...ctx.tools, capMs: 10_000 });
-    return [tools, { name: 'attributes', status: 'ok', detail: marksDetail(marks) }];
+    return { name: 'attributes', status: 'ok', detail: marksDetail(marks) };
   } catch (error) {
-    return [tools, fail('attributes', error)];
+    return fail('attributes', error);
   }
+}
+
+/** Is there a NovaEvacuate resource at all? Without one, nothing evacuates automatically. */
+async function agentCheck(ctx: CommandContext): Promise<CheckResult> {
+  const { readAgentConfig } = await import('./cluster-config');
+  const reading = await readAgentConfig(ctx);
+  if ('note' in reading) {
+    return {
+      name: 'NovaEvacuate',
+      status: 'warn',
+      detail: reading.note,
+      fix: 'configure it: pcs resource create nova-evacuate ocf:openstack:NovaEvacuate cloud=… (one instance, on the controllers)',
+    };
+  }
+  const set = Object.keys(reading.config.options);
+  return {
+    name: 'NovaEvacuate',
+    status: 'ok',
+    detail: `resource '${reading.config.resource}' configured${set.length ? ` (${set.length} policy parameter(s) set)` : ''}`,
+  };
 }
 
 /** Age of the last pass the file records; its mtime when it cannot be parsed. */

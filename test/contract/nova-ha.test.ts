@@ -78,9 +78,12 @@ describe('help and usage', () => {
 describe('doctor', () => {
   it('is all green against the simulator with the Pacemaker stand-ins', async () => {
     writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now())));
-    const run = await cli.run(['doctor', ...cloudArgs]);
+    const cib = join(cli.work, 'doctor-cib.xml');
+    writeFileSync(cib, '<primitive id="nova-evacuate" class="ocf" provider="openstack" type="NovaEvacuate"/>\n');
+    const run = await cli.run(['doctor', ...cloudArgs], { NOVA_HA_TEST_CIB: cib });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^✓ NovaEvacuate +resource 'nova-evacuate' configured$/m);
     for (const name of ['credentials', 'Keystone', 'catalog', 'Nova API', 'compute services', 'clock', 'Pacemaker tools', 'attributes', 'status file']) {
       expect(run.stdout).toMatch(new RegExp(`^✓ ${name} `, 'm'));
     }
@@ -94,6 +97,8 @@ describe('doctor', () => {
     const report = JSON.parse(run.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
     expect(report.ok).toBe(true);
     expect(report.checks.find((check) => check.name === 'Keystone')?.status).toBe('ok');
+    // No NovaEvacuate resource in this CIB: a warning, not a failure.
+    expect(report.checks.find((check) => check.name === 'NovaEvacuate')?.status).toBe('warn');
   });
 
   it('a wrong password: Keystone ✗ saying what to check, exit 1, password never printed', async () => {
