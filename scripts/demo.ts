@@ -45,6 +45,7 @@ function parseOptions(): Options {
     .option('--tty', 'redraw the progress view in place (default when stdout is a terminal)')
     .option('--no-tty', 'print one progress line per second (logs, CI)')
     .option('--keep', 'keep the work directory (agent log, attributes, status file)')
+    .addHelpText('after', '\nThe scripts/demo wrapper also takes --no-build (skip npm ci / npm run build).')
     .parse();
   const o = program.opts<Record<string, string | boolean | undefined>>();
   const live = o['tty'] === undefined ? Boolean(process.stdout.isTTY) : o['tty'] === true;
