@@ -9,11 +9,11 @@ import type { Deadline } from '../runtime/deadline';
 import { errorMessage } from '../runtime/errors';
 import type { Log } from '../runtime/log';
 import { writeMetricsFile } from './metrics';
-import { buildStatusDocument, failedPassDocument } from './pass-status';
+import { buildStatusDocument, failedPassDocument, refusalsFrom } from './pass-status';
 import type { EvacuationPorts } from './ports';
 import { newLoopMemory, reconcilePass, type PassResult, type ReconcileConfig } from './reconcile';
 import { newSnapshotCache } from './snapshot';
-import { writeStatusFile, type StatusDocument } from './status';
+import { readStatusFile, writeStatusFile, type StatusDocument } from './status';
 
 export interface LoopOptions {
   readonly deadline: Deadline;
@@ -55,6 +55,16 @@ async function publish(doc: StatusDocument, options: LoopOptions): Promise<void>
   }
 }
 
+async function previousStatus(options: LoopOptions): Promise<StatusDocument | undefined> {
+  if (!options.statusFile) return undefined;
+  try {
+    return await readStatusFile(options.statusFile);
+  } catch (error) {
+    options.log.debug(`ignoring the previous status file: ${errorMessage(error)}`);
+    return undefined;
+  }
+}
+
 export async function runReconcileLoop(
   connect: () => Promise<EvacuationPorts>,
   config: ReconcileConfig,
@@ -62,6 +72,7 @@ export async function runReconcileLoop(
 ): Promise<LoopReport> {
   const { deadline, log } = options;
   const memory = newLoopMemory(newSnapshotCache());
+  const previous = await previousStatus(options);
   let ports: EvacuationPorts | undefined;
   let passes = 0;
   let summary = 'no pass ran';
@@ -73,7 +84,11 @@ export async function runReconcileLoop(
   for (;;) {
     passes += 1;
     try {
-      ports ??= await connect();
+      if (!ports) {
+        ports = await connect();
+        // An earlier monitor's refusals (Nova keeps no record of them), on the ports' clock.
+        for (const [id, refusals] of refusalsFrom(previous, ports.now())) memory.refusals.set(id, refusals);
+      }
       const pass = await reconcilePass(ports, config, memory, log);
       lastPass = pass;
       summary = pass.summary;

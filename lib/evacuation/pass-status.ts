@@ -53,7 +53,18 @@ function instanceStatus(
         break;
     }
   }
-  return { id: server.id, name: server.name, state, serverStatus: server.status, host: server.host, target, attempts, error };
+  const refused = refusals.get(server.id);
+  return {
+    id: server.id,
+    name: server.name,
+    state,
+    serverStatus: server.status,
+    host: server.host,
+    target,
+    attempts,
+    error,
+    ...(refused ? { refused: { count: refused.count, lastAt: refused.lastAt, target: refused.target ?? null } } : {}),
+  };
 }
 
 export function buildStatusDocument(
@@ -103,6 +114,23 @@ export function buildStatusDocument(
     hosts,
     givenUp,
   };
+}
+
+/** How long a status file's refusals are carried on by a fresh monitor. */
+export const REFUSALS_KEPT_MS = 30 * 60_000;
+
+/** Refusals recorded by an earlier monitor (same controller), so max_attempts holds across monitors. */
+export function refusalsFrom(doc: StatusDocument | undefined, now: number): Map<string, Refusals> {
+  const out = new Map<string, Refusals>();
+  if (!doc || now - doc.lastPassAt > REFUSALS_KEPT_MS) return out;
+  for (const host of doc.hosts) {
+    for (const i of host.instances) {
+      if (i.refused && i.refused.count > 0) {
+        out.set(i.id, { count: i.refused.count, lastAt: i.refused.lastAt, target: i.refused.target ?? undefined, message: i.error ?? 'refused by Nova' });
+      }
+    }
+  }
+  return out;
 }
 
 /** The document after a pass that could not read its snapshot (Nova or attrd unreachable). */

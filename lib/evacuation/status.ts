@@ -37,6 +37,11 @@ export interface InstanceStatus {
   readonly attempts: number;
   /** Last error (Nova refusing, rebuild failed…) or why it was given up / not protected. */
   readonly error: string | null;
+  /**
+   * Evacuate calls Nova refused (no migration record shows them) and when the last one was,
+   * epoch ms: the next monitor on this controller carries them on. Absent when none.
+   */
+  readonly refused?: { readonly count: number; readonly lastAt: number; readonly target: string | null };
 }
 
 export interface HostStatus {

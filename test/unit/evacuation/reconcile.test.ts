@@ -1,4 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runReconcileLoop } from '../../../lib/evacuation/loop';
+import { readStatusFile } from '../../../lib/evacuation/status';
+import { Deadline } from '../../../lib/runtime/deadline';
 import type { ReconcileConfig } from '../../../lib/evacuation/reconcile';
 import { newLoopMemory, reconcilePass } from '../../../lib/evacuation/reconcile';
 import type { EvacuationPorts } from '../../../lib/evacuation/ports';
@@ -250,5 +256,51 @@ describe('reconcilePass', () => {
     await pass(cloud, { ...config, methodFor: () => 'reserved_host' });
     expect(cloud.calls).toContain('enable cmp-r');
     expect(cloud.calls.filter((c) => c.startsWith('evacuate')).sort()).toEqual(['evacuate vm-00 → cmp-r', 'evacuate vm-01 → cmp-r']);
+  });
+});
+
+describe('runReconcileLoop', () => {
+  test('refusals recorded in the status file carry on into the next monitor (max_attempts holds)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loop-'));
+    try {
+      const cloud = cloudWith(1);
+      cloud.refuse.add('vm-00');
+      const cfg = { ...config, retry: { ...config.retry, maxAttempts: 2, backoffMs: 0, maxBackoffMs: 0 } };
+      const options = { deadline: Deadline.in(60_000), passIntervalMs: 1, statusFile: join(dir, 'status.json'), metricsFile: undefined, log, thisNode: 'ctl1', maxPasses: 1 };
+      const first = await runReconcileLoop(async () => cloud.ports(), cfg, options);
+      expect(first.summary).toMatch(/1 refused by Nova/);
+      const saved = await readStatusFile(join(dir, 'status.json'));
+      expect(saved?.hosts[0]?.instances[0]?.refused).toEqual({ count: 1, lastAt: NOW, target: null });
+
+      // A fresh monitor: the second refusal is the last attempt allowed.
+      const second = await runReconcileLoop(async () => cloud.ports(), cfg, options);
+      expect(second.summary).toMatch(/1 refused by Nova/);
+      expect((await readStatusFile(join(dir, 'status.json')))?.hosts[0]?.instances[0]?.refused?.count).toBe(2);
+      const third = await runReconcileLoop(async () => cloud.ports(), cfg, options);
+      expect(third.summary).toMatch(/1 given up; done: cmp-a/);
+      expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a pass that cannot reach the cloud is retried, and the loop returns when no work is known', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loop-'));
+    try {
+      let attempts = 0;
+      const report = await runReconcileLoop(
+        async () => {
+          attempts += 1;
+          throw new Error('Keystone unreachable');
+        },
+        config,
+        { deadline: Deadline.in(60_000), passIntervalMs: 1, statusFile: join(dir, 'status.json'), metricsFile: undefined, log, thisNode: 'ctl1' },
+      );
+      expect(attempts).toBe(3);
+      expect(report.summary).toBe('pass failed: Keystone unreachable');
+      expect((await readStatusFile(join(dir, 'status.json')))?.errors).toEqual(['Keystone unreachable']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
