@@ -85,13 +85,9 @@ export function buildProgram(io: CliIo): Command {
     });
   addGlobalOptions(program, io);
 
+  // Subcommands inherit exitOverride, the output streams and the help settings from .command().
   const sub = (name: string, description: string): Command =>
-    program
-      .command(name)
-      .description(description)
-      .addHelpText('after', `\n${EXIT_CODES_HELP}`)
-      .exitOverride()
-      .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) });
+    program.command(name).description(description).addHelpText('after', `\n${EXIT_CODES_HELP}`);
 
   sub('doctor', 'check credentials, Keystone, the catalog, Nova microversions, Pacemaker tools, attributes and the clock')
     .option('--json', 'print the checks as JSON')
@@ -115,7 +111,8 @@ export function buildProgram(io: CliIo): Command {
       .addHelpText(
         'after',
         "\nUses NovaEvacuate's own planners (scope, priority, segments, placement) over a read-only\n" +
-          'snapshot of Nova. Pass the policy options NovaEvacuate is configured with to match it.',
+          "snapshot of Nova, with the policy of the cluster's NovaEvacuate resource (read from the CIB);\n" +
+          'the policy options given here override it. Nothing is changed.',
       )
       .option('--json', 'print the plan as JSON'),
   ).action(action(io, async () => (await import('./plan')).runPlan as Runner));
