@@ -19,6 +19,7 @@ function instanceStatus(
   i: InstanceAssessment,
   planned: ReadonlyMap<string, JobOutcome>,
   refusals: ReadonlyMap<string, Refusals>,
+  unplaced: ReadonlyMap<string, string>,
 ): InstanceStatus {
   const server = i.view.server;
   const progress = i.progress;
@@ -33,6 +34,7 @@ function instanceStatus(
     switch (progress.kind) {
       case 'not-started':
         state = outcome?.kind === 'issued' ? 'in-flight' : 'pending';
+        error = unplaced.get(server.id) ?? error;
         break;
       case 'in-flight':
         state = 'in-flight';
@@ -85,7 +87,7 @@ export function buildStatusDocument(
       detail: h.detail,
       fencedAt: host.fencedAt ?? null,
       instances: [
-        ...h.assessment.instances.map((i) => instanceStatus(i, planned, refusals)),
+        ...h.assessment.instances.map((i) => instanceStatus(i, planned, refusals, pass.unplaced)),
         ...h.assessment.moved.map(
           (m): InstanceStatus => ({ id: m.id, name: m.id, state: 'evacuated', serverStatus: 'UNKNOWN', host: m.host, target: m.host, attempts: 0, error: null }),
         ),

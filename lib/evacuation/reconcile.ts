@@ -59,6 +59,8 @@ export interface PassResult {
   readonly hosts: readonly HostOutcome[];
   readonly brake: BrakeDecision;
   readonly outcomes: readonly JobOutcome[];
+  /** Instances the placement found no target for this pass, with the reason. */
+  readonly unplaced: ReadonlyMap<string, string>;
   readonly errors: readonly string[];
 }
 
@@ -107,12 +109,12 @@ function planJobs(
   snapshot: Snapshot,
   config: ReconcileConfig,
   now: number,
-): { jobs: EvacuationJob[]; reservedToEnable: string[]; unplaced: number } {
+): { jobs: EvacuationJob[]; reservedToEnable: string[]; unplaced: Map<string, string> } {
   const perTarget = inFlightTargets(all);
   let overallLeft = config.concurrency.overall - all.reduce((n, a) => n + a.instances.filter((i) => i.progress?.kind === 'in-flight').length, 0);
   const jobs: EvacuationJob[] = [];
   const reserved = new Set<string>();
-  let unplaced = 0;
+  const unplaced = new Map<string, string>();
   for (const assessment of evacuating) {
     const source = assessment.failed.host;
     const inFlightHere = assessment.instances.filter((i) => i.progress?.kind === 'in-flight').length;
@@ -129,7 +131,7 @@ function planJobs(
       perTarget: config.concurrency.perTarget,
       avoid: avoidMap(assessment),
     });
-    unplaced += plan.unplaced.length;
+    for (const miss of plan.unplaced) unplaced.set(miss.instanceId, miss.reason);
     for (const name of plan.reservedToEnable) reserved.add(name);
     for (const planned of plan.planned) {
       const attempt = assessment.instances.find((i) => i.view.server.id === planned.instanceId);
@@ -163,7 +165,13 @@ function unknownToNova(snapshot: Snapshot): string[] {
     .sort();
 }
 
-function summarise(hosts: readonly HostOutcome[], outcomes: readonly JobOutcome[], brake: BrakeDecision, unknown: readonly string[]): string {
+function summarise(
+  hosts: readonly HostOutcome[],
+  outcomes: readonly JobOutcome[],
+  brake: BrakeDecision,
+  unknown: readonly string[],
+  unplaced: number,
+): string {
   const tail = unknown.length > 0 ? `; unknown to Nova: ${unknown.join(', ')}` : '';
   if (hosts.length === 0) return `no host needs evacuation${tail}`;
   const count = (kind: string) =>
@@ -175,6 +183,7 @@ function summarise(hosts: readonly HostOutcome[], outcomes: readonly JobOutcome[
     `${hosts.length} host(s) fenced: ${issued} evacuation(s) issued, ${count('in-flight')} in flight, ${count('evacuated')} evacuated, ${count('failed')} failed, ${count('given-up')} given up`,
   ];
   if (refused > 0) parts.push(`${refused} refused by Nova`);
+  if (unplaced > 0) parts.push(`${unplaced} without a target`);
   for (const state of ['done', 'waiting', 'refused', 'braked'] as const) {
     const names = byState(state);
     if (names.length > 0) parts.push(`${state}: ${names.join(', ')}`);
@@ -241,11 +250,14 @@ export async function reconcilePass(
     }
   }
   const outcomes = await issueEvacuations(ports, plan.jobs, { maxAttempts: config.retry.maxAttempts, retry: config.retry, refusals: memory.refusals, log });
+  if (plan.unplaced.size > 0) {
+    log.warn(`${plan.unplaced.size} instance(s) found no target: ${[...new Set(plan.unplaced.values())].join('; ')}`);
+  }
   const pending = hosts.some((h) => h.state === 'evacuating' || h.state === 'waiting');
   const unknown = unknownToNova(snapshot);
   for (const host of unknown) log.warn(`${host} is marked for evacuation but Nova knows no compute service of that name`, { host });
-  const summary = summarise(hosts, outcomes, brake, unknown);
-  return { summary, pending, snapshot, hosts, brake, outcomes, errors };
+  const summary = summarise(hosts, outcomes, brake, unknown, plan.unplaced.size);
+  return { summary, pending, snapshot, hosts, brake, outcomes, unplaced: plan.unplaced, errors };
 }
 
 export function newLoopMemory(cache: SnapshotCache): LoopMemory {
