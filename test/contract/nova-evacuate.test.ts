@@ -276,6 +276,22 @@ describe('Keystone and Nova failing', () => {
   });
 });
 
+describe('Nova hanging', () => {
+  beforeAll(freshSim);
+
+  it('a monitor whose Nova calls never answer still returns 0 within its operation timeout', async () => {
+    expect((await agent('start')).code).toBe(0);
+    await fence('cmp-a');
+    await sim.injectFault({ kind: 'hang', route: 'GET /v2.1/os-services' });
+    const run = await monitor({ OCF_RESKEY_CRM_meta_timeout: '6000' });
+    expect(run.code).toBe(0);
+    expect(statusDoc().summary).toMatch(/pass failed/);
+    await sim.clearFaults();
+    expect((await monitor()).code).toBe(0);
+    expect(mark('cmp-a')).toBe('no');
+  });
+});
+
 describe("Nova's finish window", () => {
   beforeAll(freshSim);
 
