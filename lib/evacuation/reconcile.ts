@@ -136,6 +136,11 @@ function planJobs(
     for (const planned of plan.planned) {
       const attempt = assessment.instances.find((i) => i.view.server.id === planned.instanceId);
       if (!attempt) continue;
+      // Placement only orders by free build slots; the limit itself is kept here.
+      if (planned.target && (perTarget.get(planned.target) ?? 0) >= config.concurrency.perTarget) {
+        unplaced.set(planned.instanceId, `every target's ${config.concurrency.perTarget} build slots are busy: next pass`);
+        continue;
+      }
       jobs.push({ instance: attempt.view.server, source: source.name, target: planned.target, since: failureStart(source) });
       if (planned.target) perTarget.set(planned.target, (perTarget.get(planned.target) ?? 0) + 1);
       overallLeft -= 1;

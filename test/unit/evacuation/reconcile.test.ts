@@ -198,6 +198,16 @@ describe('reconcilePass', () => {
     expect(busy.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(3);
   });
 
+  test('concurrency per target: explicit targets get at most concurrency_per_target builds', async () => {
+    const cloud = cloudWith(5);
+    cloud.services = [fenced('cmp-a'), service('cmp-b'), service('cmp-r', { status: 'disabled', disabledReason: 'reserved host for instance HA' })];
+    cloud.migrations.push(migration('vm-00', 'cmp-a', 'running', 'cmp-r'));
+    const result = await pass(cloud, { ...config, methodFor: () => 'reserved_host', concurrency: { overall: 20, perFailedHost: 10, perTarget: 2 } });
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toEqual(['evacuate vm-01 → cmp-r']);
+    expect(result.unplaced.size).toBe(3);
+    expect(result.pending).toBe(true);
+  });
+
   test('marks the host no once every instance moved; given-up ones are listed', async () => {
     const cloud = cloudWith(2);
     cloud.servers = [server('vm-00', 'cmp-b'), server('vm-01', 'cmp-a', { status: 'PAUSED' })];
