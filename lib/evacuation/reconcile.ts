@@ -185,7 +185,7 @@ function summarise(
   const refused = outcomes.filter((o) => o.kind === 'refused').length;
   const byState = (state: HostEvacuationState) => hosts.filter((h) => h.state === state).map((h) => h.assessment.failed.host.name);
   const parts = [
-    `${hosts.length} host(s) fenced: ${issued} evacuation(s) issued, ${count('in-flight')} in flight, ${count('evacuated')} evacuated, ${count('failed')} failed, ${count('given-up')} given up`,
+    `${hosts.length} host(s) fenced: ${issued} evacuation(s) issued, ${count('in-flight') + issued} in flight, ${count('evacuated')} evacuated, ${count('failed')} failed, ${count('given-up')} given up`,
   ];
   if (refused > 0) parts.push(`${refused} refused by Nova`);
   if (unplaced > 0) parts.push(`${unplaced} without a target`);

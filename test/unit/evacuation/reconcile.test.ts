@@ -121,7 +121,7 @@ describe('reconcilePass', () => {
     const result = await pass(cloud);
     expect(cloud.calls[0]).toBe(`mark cmp-a=ctl1@${NOW / 1000}`);
     expect(cloud.calls.slice(1).sort()).toEqual(['evacuate vm-00', 'evacuate vm-01', 'evacuate vm-02']);
-    expect(result.summary).toBe('1 host(s) fenced: 3 evacuation(s) issued, 0 in flight, 0 evacuated, 0 failed, 0 given up');
+    expect(result.summary).toBe('1 host(s) fenced: 3 evacuation(s) issued, 3 in flight, 0 evacuated, 0 failed, 0 given up');
     expect(result.pending).toBe(true);
   });
 
