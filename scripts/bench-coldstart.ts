@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { COLORS, renderBarChart, type Rgb } from './lib/png-chart';
 
@@ -415,6 +415,7 @@ async function main(): Promise<void> {
   }
   const scratch = mkdtempSync(join(tmpdir(), 'nova-ha-bench-'));
   chmodSync(scratch, 0o755);
+  const loadBefore = loadavg()[0] ?? 0;
   const sim = await startSimulator(options.scenario);
   const stop = () => stopSimulator(sim.child);
   process.on('SIGINT', () => {
@@ -436,7 +437,8 @@ async function main(): Promise<void> {
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const context =
     `${when}; ${options.runs} runs after 1 warm-up; node ${process.versions.node}; ${cpus().length} CPUs ` +
-    `(${cpus()[0]?.model ?? 'unknown'}); simulator: ${sim.info ? sim.info.authUrl : (sim.why ?? 'none')}.`;
+    `(${cpus()[0]?.model ?? 'unknown'}), load average ${loadBefore.toFixed(1)} at the start; ` +
+    `simulator: ${sim.info ? sim.info.authUrl : (sim.why ?? 'none')}.`;
   const table = markdownTable(results);
   console.log(table);
   console.log(`\n${context}`);
