@@ -5,7 +5,8 @@
  */
 import { hostname } from 'node:os';
 import type { Cloud } from '../openstack/connect';
-import type { NovaClient } from '../openstack/nova';
+import { parseMicroversion } from '../openstack/microversion';
+import { connectNova, type NovaClient } from '../openstack/nova';
 import { queryAttributeAllNodes, updateAttribute } from '../pacemaker/attrd';
 import { getClusterProperty, getNodeAttribute } from '../pacemaker/crm-attribute';
 import { EVACUATE_ATTRIBUTE } from '../pacemaker/evacuate-attribute';
@@ -15,6 +16,7 @@ import type { Log } from '../runtime/log';
 import { RESUMED_AT_PROPERTY, type ClusterPort, type EvacuationPorts, type NovaPort } from './ports';
 
 const TOOL_CALL_MS = 15_000;
+const HTTP_CALL_MS = 30_000;
 
 export interface LivePortOptions {
   readonly deadline: Deadline;
@@ -24,10 +26,36 @@ export interface LivePortOptions {
   readonly thisNode?: string;
 }
 
+/** Hypervisor room (vCPUs, RAM used) is gone from os-hypervisors at 2.88: ask at 2.87. */
+const ROOM_MICROVERSION = '2.87';
+
+/** A second Nova client capped below 2.88, for room only; created on first use. */
+function roomClient(nova: NovaClient, cloud: Cloud, options: LivePortOptions): () => Promise<NovaClient> {
+  let client: Promise<NovaClient> | undefined;
+  return () => {
+    if (!nova.supports('2.88')) return Promise.resolve(nova);
+    client ??= cloud.endpoint('compute').then((endpoint) =>
+      connectNova({
+        endpoint,
+        deadline: options.deadline,
+        tls: { insecure: cloud.spec.insecure, ...(cloud.spec.caBundle ? { caBundle: cloud.spec.caBundle } : {}) },
+        auth: cloud.keystone,
+        ceiling: parseMicroversion(ROOM_MICROVERSION),
+        callTimeoutMs: HTTP_CALL_MS,
+      }),
+    );
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
+}
+
 export function novaPort(nova: NovaClient, cloud: Cloud, options: LivePortOptions): NovaPort {
+  const forRoom = roomClient(nova, cloud, options);
   return {
     listComputeServices: () => nova.listComputeServices(),
-    listHypervisors: () => nova.listHypervisors(),
+    listHypervisors: async () => (await forRoom()).listHypervisors(),
     listAggregates: () => nova.listAggregates(),
     listServersOnHost: (host) => nova.listServers({ host, allTenants: true }),
     getServer: (id) => nova.getServer(id),

@@ -132,18 +132,23 @@ describe('reserved hosts exhausted', () => {
     instances: [1, 2, 3].map((n) => ({ name: `vm-${n}`, host: 'cmp-a', flavor: 'medium' })),
   };
 
-  // Nova 2.88+ no longer reports hypervisor room, so the plan cannot know the reserved host is
-  // full: Nova's scheduler refuses (migration error), and max_attempts decides.
-  it('reserved_host: one fits on the reserved host; the others fail there and are given up, listed in the status', async () => {
+  it('reserved_host: what fits goes to the reserved host, the rest waits with the reason; rh_priority then uses the others', async () => {
     const cloud = await setUp(scenario);
-    expect(await run(AGENT, ['monitor'], { OCF_RESKEY_recovery_method: 'reserved_host', OCF_RESKEY_max_attempts: '1' })).toBe(0);
-    const doc = JSON.parse(readFileSync(join(work, 'status.json'), 'utf8')) as Status & { givenUp: { name: string }[] };
-    const host = doc.hosts.find((h) => h.name === 'cmp-a');
-    expect(host?.state).toBe('done');
+    expect(await run(AGENT, ['monitor'], { OCF_RESKEY_recovery_method: 'reserved_host', OCF_RESKEY_CRM_meta_timeout: '8000' })).toBe(0);
+    const host = hostOf('cmp-a');
+    expect(host?.state).toBe('evacuating');
     expect(host?.instances.filter((i) => i.state === 'evacuated')).toHaveLength(1);
-    expect(doc.givenUp).toHaveLength(2);
+    const waiting = host?.instances.filter((i) => i.state === 'pending') ?? [];
+    expect(waiting).toHaveLength(2);
+    for (const i of waiting) expect(i.error).toMatch(/reserved/);
+    expect(status().summary).toMatch(/2 without a target/);
+    expect(((await cloud.state()).migrations.byStatus.error ?? 0)).toBe(0);
+
+    // rh_priority: the reserved host first, then Nova's scheduler for the rest.
+    expect(await run(AGENT, ['monitor'], { OCF_RESKEY_recovery_method: 'rh_priority' })).toBe(0);
+    expect(hostOf('cmp-a')?.state).toBe('done');
     const state = await cloud.state({ full: true });
-    expect((state.instanceList ?? []).map((i) => i.host).sort()).toEqual(['cmp-a', 'cmp-a', 'cmp-r']);
+    expect((state.instanceList ?? []).map((i) => i.host).sort()).toEqual(['cmp-b', 'cmp-b', 'cmp-r']);
     expect(state.oracle.violations).toEqual([]);
   });
 });
