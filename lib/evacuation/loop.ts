@@ -45,6 +45,13 @@ const EXIT_RESERVE_MS = 1_000;
  * monitor (10 s later) tries again. With work known pending it keeps trying until the deadline.
  */
 export const FAILED_PASSES_WITHOUT_WORK = 3;
+/**
+ * While instances wait only for a free slot, the next pass comes this much sooner (a quarter
+ * of pass_interval, at least 250 ms): a slot frees as soon as an evacuation lands.
+ */
+export function nextPassInMs(passIntervalMs: number, queued: number): number {
+  return queued > 0 ? Math.max(250, Math.floor(passIntervalMs / 4)) : passIntervalMs;
+}
 
 async function publish(doc: StatusDocument, options: LoopOptions): Promise<void> {
   try {
@@ -109,8 +116,9 @@ export async function runReconcileLoop(
     await publish(lastDoc, options);
     if (!pending) break;
     if (options.maxPasses !== undefined && passes >= options.maxPasses) break;
-    if (deadline.remainingMs() < options.passIntervalMs + EXIT_RESERVE_MS) break;
-    await deadline.sleep(options.passIntervalMs);
+    const pause = nextPassInMs(options.passIntervalMs, lastPass?.queued ?? 0);
+    if (deadline.remainingMs() < pause + EXIT_RESERVE_MS) break;
+    await deadline.sleep(pause);
   }
   return { passes, summary, pending, lastPass };
 }

@@ -59,6 +59,8 @@ export interface PassResult {
   readonly hosts: readonly HostOutcome[];
   readonly brake: BrakeDecision;
   readonly outcomes: readonly JobOutcome[];
+  /** Instances ready to go that the concurrency limits held back: the loop comes back sooner. */
+  readonly queued: number;
   /** Instances the placement found no target for this pass, with the reason. */
   readonly unplaced: ReadonlyMap<string, string>;
   readonly errors: readonly string[];
@@ -109,18 +111,21 @@ function planJobs(
   snapshot: Snapshot,
   config: ReconcileConfig,
   now: number,
-): { jobs: EvacuationJob[]; reservedToEnable: string[]; unplaced: Map<string, string> } {
+): { jobs: EvacuationJob[]; reservedToEnable: string[]; unplaced: Map<string, string>; queued: number } {
   const perTarget = inFlightTargets(all);
   let overallLeft = config.concurrency.overall - all.reduce((n, a) => n + a.instances.filter((i) => i.progress?.kind === 'in-flight').length, 0);
   const jobs: EvacuationJob[] = [];
   const reserved = new Set<string>();
   const unplaced = new Map<string, string>();
+  let queued = 0;
   for (const assessment of evacuating) {
     const source = assessment.failed.host;
     const inFlightHere = assessment.instances.filter((i) => i.progress?.kind === 'in-flight').length;
     const room = Math.min(overallLeft, config.concurrency.perFailedHost - inFlightHere);
+    const ready = evacuable(assessment, config.retry, now);
+    queued += Math.max(0, ready.length - Math.max(0, room));
     if (room <= 0) continue;
-    const ordered = orderForEvacuation(evacuable(assessment, config.retry, now).map((i) => i.view)).slice(0, room);
+    const ordered = orderForEvacuation(ready.map((i) => i.view)).slice(0, room);
     if (ordered.length === 0) continue;
     const plan = planPlacement({
       instances: ordered,
@@ -139,6 +144,7 @@ function planJobs(
       // Placement only orders by free build slots; the limit itself is kept here.
       if (planned.target && (perTarget.get(planned.target) ?? 0) >= config.concurrency.perTarget) {
         unplaced.set(planned.instanceId, `every target's ${config.concurrency.perTarget} build slots are busy: next pass`);
+        queued += 1;
         continue;
       }
       jobs.push({ instance: attempt.view.server, source: source.name, target: planned.target, since: failureStart(source) });
@@ -146,7 +152,7 @@ function planJobs(
       overallLeft -= 1;
     }
   }
-  return { jobs, reservedToEnable: [...reserved], unplaced };
+  return { jobs, reservedToEnable: [...reserved], unplaced, queued };
 }
 
 async function markHost(ports: EvacuationPorts, host: string, value: string, log: Log, errors: string[]): Promise<boolean> {
@@ -262,7 +268,7 @@ export async function reconcilePass(
   const unknown = unknownToNova(snapshot);
   for (const host of unknown) log.warn(`${host} is marked for evacuation but Nova knows no compute service of that name`, { host });
   const summary = summarise(hosts, outcomes, brake, unknown, plan.unplaced.size);
-  return { summary, pending, snapshot, hosts, brake, outcomes, unplaced: plan.unplaced, errors };
+  return { summary, pending, snapshot, hosts, brake, outcomes, queued: plan.queued, unplaced: plan.unplaced, errors };
 }
 
 export function newLoopMemory(cache: SnapshotCache): LoopMemory {

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runReconcileLoop } from '../../../lib/evacuation/loop';
+import { nextPassInMs, runReconcileLoop } from '../../../lib/evacuation/loop';
 import { readStatusFile } from '../../../lib/evacuation/status';
 import { Deadline } from '../../../lib/runtime/deadline';
 import type { ReconcileConfig } from '../../../lib/evacuation/reconcile';
@@ -189,8 +189,11 @@ describe('reconcilePass', () => {
 
   test('concurrency: per failed host, and overall counting what Nova shows in flight', async () => {
     const cloud = cloudWith(8);
-    await pass(cloud, { ...config, concurrency: { overall: 20, perFailedHost: 3, perTarget: 10 } });
+    const limited = await pass(cloud, { ...config, concurrency: { overall: 20, perFailedHost: 3, perTarget: 10 } });
     expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(3);
+    expect(limited.queued).toBe(5);
+    expect(nextPassInMs(2_000, limited.queued)).toBe(500);
+    expect(nextPassInMs(2_000, 0)).toBe(2_000);
 
     const busy = cloudWith(8);
     busy.migrations.push(migration('vm-00', 'cmp-a', 'running', 'cmp-b'), migration('vm-01', 'cmp-a', 'running', 'cmp-c'));
