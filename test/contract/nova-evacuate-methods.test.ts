@@ -3,13 +3,16 @@
  * the reserved hosts exhausted. Each case fences cmp-a (power fence by the sim, then the
  * built fence_compute) and runs monitors as Pacemaker does.
  */
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioPath, startSim, type RunningSim, type Scenario } from '../helpers/sim';
+
+// Each case spawns the built agents several times; on a loaded 2-core machine that takes a while.
+jest.setTimeout(180_000);
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const AGENT = join(REPO, 'dist', 'NovaEvacuate');

@@ -5,13 +5,16 @@
  * judges: no instance evacuated twice, none from a live service, and at the end every
  * protected instance of the failed host evacuated exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
+
+// Each case spawns the built agents several times; on a loaded 2-core machine that takes a while.
+jest.setTimeout(180_000);
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const AGENT = join(REPO, 'dist', 'NovaEvacuate');

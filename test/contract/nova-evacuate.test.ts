@@ -5,13 +5,16 @@
  * way pacemaker-fenced would after the power fence. The simulator's oracle is the judge of
  * "never twice".
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioPath, startSim, type RunningSim, type SimInstanceState } from '../helpers/sim';
+
+// Each case spawns the built agents several times; on a loaded 2-core machine that takes a while.
+jest.setTimeout(180_000);
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const AGENT = join(REPO, 'dist', 'NovaEvacuate');
@@ -382,7 +385,7 @@ describe('a host fenced while the loop runs', () => {
   it('is picked up by the same monitor (evacuate_delay keeps the first host waiting)', async () => {
     expect((await agent('start')).code).toBe(0);
     await fence('cmp-a');
-    const running = monitor({ OCF_RESKEY_evacuate_delay: '4' });
+    const running = monitor({ OCF_RESKEY_evacuate_delay: '8' });
     await fence('cmp-c');
     const run = await running;
     expect(run.code).toBe(0);

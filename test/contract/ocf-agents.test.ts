@@ -175,5 +175,5 @@ describe('NovaEvacuate under ocf-tester', () => {
       await sim.stop();
       rmSync(work, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
