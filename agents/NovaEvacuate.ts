@@ -7,6 +7,7 @@
  */
 import { credentialParameters } from '../lib/agents/credentials';
 import { novaEvacuateParameters } from '../lib/agents/nova-evacuate-params';
+import { isStarted, removeStateFile } from '../lib/agents/nova-evacuate-state';
 import { defineAgent, main } from '../lib/ocf';
 
 const handlers = () => import('../lib/agents/nova-evacuate');
@@ -31,8 +32,24 @@ const novaEvacuate = defineAgent({
   },
   actions: {
     start: { timeout: 20, handler: async (ctx) => (await handlers()).start(ctx) },
-    stop: { timeout: 20, handler: async (ctx) => (await handlers()).stop(ctx) },
-    monitor: { timeout: 600, interval: 10, depth: 0, handler: async (ctx) => (await handlers()).monitor(ctx) },
+    stop: {
+      timeout: 20,
+      handler: async (ctx) => {
+        await removeStateFile(ctx);
+        return 'success';
+      },
+    },
+    monitor: {
+      timeout: 600,
+      interval: 10,
+      depth: 0,
+      // Stopped → 7; a probe of a started one → 0 without touching Nova; else the reconcile loop.
+      handler: async (ctx) => {
+        if (!isStarted(ctx)) return 'not-running';
+        if (ctx.isProbe) return 'success';
+        return (await handlers()).monitor(ctx);
+      },
+    },
     'validate-all': {
       timeout: 20,
       handler: async (ctx) => {

@@ -1,12 +1,11 @@
 /**
- * NovaEvacuate's action handlers. start/stop keep a state file (as the classic agent); a probe
- * answers from it alone and never touches Nova; monitor runs the bounded reconcile loop and
- * returns OCF_SUCCESS whatever Nova does — only a misconfiguration fails it.
+ * NovaEvacuate's heavy action handlers: start (validate, then the state file), validate-all,
+ * and the recurring monitor, which runs the bounded reconcile loop and returns OCF_SUCCESS
+ * whatever Nova does — only a misconfiguration fails it. Probes and stop are answered from the
+ * state file alone (nova-evacuate-state.ts) without loading this module.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { livePorts } from '../evacuation/live-ports';
 import { runReconcileLoop } from '../evacuation/loop';
 import type { ActionContext } from '../ocf/agent';
@@ -16,15 +15,12 @@ import { resolveAuthSpec, type AuthParams } from '../openstack/credentials';
 import { PermissionError, errorMessage } from '../runtime/errors';
 import { credentialParameters } from './credentials';
 import { loopSettings, type NovaEvacuateParams } from './nova-evacuate-config';
+import { stateFile } from './nova-evacuate-state';
 import { requireBinary, validateCredentials } from './validate-credentials';
 
 type Ctx = ActionContext<NovaEvacuateParams>;
 
 const HTTP_CALL_MS = 30_000;
-
-export function stateFile(ctx: Pick<Ctx, 'stateDir' | 'instance'>): string {
-  return join(ctx.stateDir, `NovaEvacuate-${ctx.instance}.active`);
-}
 
 /** validate-all, and the checks start and monitor repeat before acting. */
 export function validate(ctx: Pick<Ctx, 'params' | 'env'>) {
@@ -56,14 +52,8 @@ export async function start(ctx: Ctx): Promise<OcfResult> {
   return 'success';
 }
 
-export async function stop(ctx: Ctx): Promise<OcfResult> {
-  await rm(stateFile(ctx), { force: true });
-  return 'success';
-}
-
+/** The recurring monitor of a started resource (the agent answers probes and stopped ones itself). */
 export async function monitor(ctx: Ctx): Promise<OcfResult> {
-  if (!existsSync(stateFile(ctx))) return 'not-running';
-  if (ctx.isProbe) return 'success';
   const settings = validate(ctx);
   const spec = resolveAuthSpec(authParams(ctx.params));
   const thisNode = hostname();
