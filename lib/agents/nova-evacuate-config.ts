@@ -88,8 +88,8 @@ export function loopSettings(params: NovaEvacuateParams): LoopSettings {
     ...(scopeFor ? { scopeFor } : {}),
     methodFor: parseSegmentMethods(params.segment_recovery_methods ?? '', fallback),
     concurrency: {
-      overall: atLeast('concurrency', params.concurrency, 1),
-      perFailedHost: atLeast('concurrency_per_host', params.concurrency_per_host, 1),
+      overall: atLeast('concurrency', params.concurrency, 0),
+      perFailedHost: atLeast('concurrency_per_host', params.concurrency_per_host, 0),
       perTarget: atLeast('concurrency_per_target', params.concurrency_per_target, 1),
     },
     retry: {

@@ -26,15 +26,18 @@ export const novaEvacuateParameters = {
   },
   concurrency: {
     type: 'integer',
-    default: 20,
+    default: 0,
     shortdesc: 'Evacuations in flight at once',
-    longdesc: 'Most evacuations accepted or running at the same time, all failed hosts together (counting those Nova shows in flight).',
+    longdesc:
+      'Most evacuations accepted or running at the same time, all failed hosts together (counting those Nova shows in flight). ' +
+      '0 (the default) means the build slots of the cloud: every host that can take instances times concurrency_per_target, ' +
+      'so recovery runs as fast as the targets can build and no faster.',
   },
   concurrency_per_host: {
     type: 'integer',
-    default: 10,
+    default: 0,
     shortdesc: 'Evacuations in flight per failed host',
-    longdesc: 'Most evacuations in flight at once from one failed host.',
+    longdesc: 'Most evacuations in flight at once from one failed host; 0 (the default) means no limit of its own.',
   },
   concurrency_per_target: {
     type: 'integer',

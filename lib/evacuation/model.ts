@@ -79,8 +79,9 @@ export interface BrakePolicy {
 }
 
 export interface ConcurrencyPolicy {
-  /** Evacuations in flight at once, all hosts together. */
+  /** Evacuations in flight at once, all hosts together; 0 = the cloud's build slots (targets × perTarget). */
   readonly overall: number;
+  /** 0 = no limit of its own. */
   readonly perFailedHost: number;
   /** Builds in flight per target host (Nova's max_concurrent_builds defaults to 10). */
   readonly perTarget: number;

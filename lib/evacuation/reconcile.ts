@@ -16,9 +16,10 @@ import type {
   ConcurrencyPolicy,
   RecoveryMethod,
   RetryPolicy,
+  Room,
   ScopePolicy,
 } from './model';
-import { planPlacement } from './placement';
+import { addClaims, planPlacement } from './placement';
 import type { EvacuationPorts } from './ports';
 import { orderForEvacuation } from './priority';
 import type { Refusals } from './progress';
@@ -104,6 +105,18 @@ function avoidMap(assessment: HostAssessment): Map<string, ReadonlySet<string>> 
   return avoid;
 }
 
+/**
+ * The automatic overall limit: every host that can take an instance (up, not forced down, not
+ * itself failing; reserved hosts included, a plan may enable them) times its build slots. More in
+ * flight would only queue inside Nova, where priority order no longer holds.
+ */
+function buildSlots(snapshot: Snapshot, perTarget: number): number {
+  const targets = snapshot.hosts.filter(
+    (h) => h.service.state === 'up' && !h.service.forcedDown && !['needed', 'in-progress'].includes(h.mark.kind),
+  ).length;
+  return Math.max(1, targets) * perTarget;
+}
+
 /** Plans this pass's evacuations across the evacuating hosts, under the concurrency limits. */
 function planJobs(
   evacuating: readonly HostAssessment[],
@@ -113,15 +126,19 @@ function planJobs(
   now: number,
 ): { jobs: EvacuationJob[]; reservedToEnable: string[]; unplaced: Map<string, string>; queued: number } {
   const perTarget = inFlightTargets(all);
-  let overallLeft = config.concurrency.overall - all.reduce((n, a) => n + a.instances.filter((i) => i.progress?.kind === 'in-flight').length, 0);
+  const overall = config.concurrency.overall > 0 ? config.concurrency.overall : buildSlots(snapshot, config.concurrency.perTarget);
+  let overallLeft = overall - all.reduce((n, a) => n + a.instances.filter((i) => i.progress?.kind === 'in-flight').length, 0);
   const jobs: EvacuationJob[] = [];
   const reserved = new Set<string>();
   const unplaced = new Map<string, string>();
+  // Room promised to earlier failed hosts this pass, so two of them never fill one reserved host twice.
+  let claimed: ReadonlyMap<string, Room> = new Map();
   let queued = 0;
   for (const assessment of evacuating) {
     const source = assessment.failed.host;
     const inFlightHere = assessment.instances.filter((i) => i.progress?.kind === 'in-flight').length;
-    const room = Math.min(overallLeft, config.concurrency.perFailedHost - inFlightHere);
+    const perHostLeft = config.concurrency.perFailedHost > 0 ? config.concurrency.perFailedHost - inFlightHere : Number.POSITIVE_INFINITY;
+    const room = Math.min(overallLeft, perHostLeft);
     const ready = evacuable(assessment, config.retry, now);
     queued += Math.max(0, ready.length - Math.max(0, room));
     if (room <= 0) continue;
@@ -135,7 +152,9 @@ function planJobs(
       inFlightPerTarget: perTarget,
       perTarget: config.concurrency.perTarget,
       avoid: avoidMap(assessment),
+      claimed,
     });
+    claimed = addClaims(claimed, plan.claims);
     for (const miss of plan.unplaced) unplaced.set(miss.instanceId, miss.reason);
     for (const name of plan.reservedToEnable) reserved.add(name);
     for (const planned of plan.planned) {

@@ -201,6 +201,30 @@ describe('reconcilePass', () => {
     expect(busy.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(3);
   });
 
+  test('concurrency 0 (the default) means the build slots of the hosts that can take instances', async () => {
+    const cloud = cloudWith(10);
+    await pass(cloud, { ...config, concurrency: { overall: 0, perFailedHost: 0, perTarget: 2 } });
+    // cmp-b and cmp-c can take instances, 2 builds each; cmp-a is the failed host.
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(4);
+  });
+
+  test('two failed hosts planned in one pass share the room of a reserved host instead of both filling it', async () => {
+    const cloud = new FakeCloud();
+    const reserved = service('cmp-r', { status: 'disabled', disabledReason: 'reserved host for instance HA' });
+    cloud.services = [fenced('cmp-a'), fenced('cmp-x'), reserved];
+    cloud.servers = [server('a-1', 'cmp-a'), server('a-2', 'cmp-a'), server('x-1', 'cmp-x'), server('x-2', 'cmp-x')];
+    cloud.marks.set('cmp-a', 'yes');
+    cloud.marks.set('cmp-x', 'yes');
+    const ports = cloud.ports();
+    // Room for two 512 MB instances on the reserved host, not four.
+    ports.nova.listHypervisors = async () => [
+      { id: '1', hostname: 'cmp-r', state: 'up', status: 'disabled', serviceHost: 'cmp-r', serviceId: 'cmp-r', vcpus: 8, vcpusUsed: 0, memoryMb: 1024, memoryMbUsed: 0, runningVms: 0 },
+    ];
+    const result = await reconcilePass(ports, { ...config, methodFor: () => 'reserved_host' }, newLoopMemory(newSnapshotCache()), log);
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(2);
+    expect(result.unplaced.size).toBe(2);
+  });
+
   test('concurrency per target: explicit targets get at most concurrency_per_target builds', async () => {
     const cloud = cloudWith(5);
     cloud.services = [fenced('cmp-a'), service('cmp-b'), service('cmp-r', { status: 'disabled', disabledReason: 'reserved host for instance HA' })];
