@@ -30,8 +30,8 @@ export const novaEvacuateParameters = {
     shortdesc: 'Evacuations in flight at once',
     longdesc:
       'Most evacuations accepted or running at the same time, all failed hosts together (counting those Nova shows in flight). ' +
-      '0 (the default) means the build slots of the cloud: every host that can take instances times concurrency_per_target, ' +
-      'so recovery runs as fast as the targets can build and no faster.',
+      '0 (the default) means twice the build slots of the cloud (every host that can take instances times ' +
+      'concurrency_per_target): one round building, the next waiting in Nova, so recovery runs as fast as the targets can build.',
   },
   concurrency_per_host: {
     type: 'integer',

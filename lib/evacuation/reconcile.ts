@@ -107,14 +107,15 @@ function avoidMap(assessment: HostAssessment): Map<string, ReadonlySet<string>> 
 
 /**
  * The automatic overall limit: every host that can take an instance (up, not forced down, not
- * itself failing; reserved hosts included, a plan may enable them) times its build slots. More in
- * flight would only queue inside Nova, where priority order no longer holds.
+ * itself failing; reserved hosts included, a plan may enable them) times its build slots, twice:
+ * one round building and the next waiting in Nova, so no slot idles until our next pass sees a
+ * build finish. More would only queue deeper inside Nova, where priority order no longer holds.
  */
 function buildSlots(snapshot: Snapshot, perTarget: number): number {
   const targets = snapshot.hosts.filter(
     (h) => h.service.state === 'up' && !h.service.forcedDown && !['needed', 'in-progress'].includes(h.mark.kind),
   ).length;
-  return Math.max(1, targets) * perTarget;
+  return 2 * Math.max(1, targets) * perTarget;
 }
 
 /** Plans this pass's evacuations across the evacuating hosts, under the concurrency limits. */
