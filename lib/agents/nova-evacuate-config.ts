@@ -72,7 +72,8 @@ export function loopSettings(params: NovaEvacuateParams): LoopSettings {
   const backoffS = atLeast('retry_backoff', params.retry_backoff, 0);
   const scope = parseScopePolicy(
     {
-      mode: params.scope,
+      // The classic option wins: instance_filtering=false means nothing is evacuated.
+      mode: params.instance_filtering ? params.scope : 'none',
       metadataKey: params.scope_metadata_key,
       includeProjects: params.include_projects,
       excludeProjects: params.exclude_projects,

@@ -64,6 +64,13 @@ export const novaEvacuateParameters = {
     longdesc:
       'classic: instances with a flavor (extra spec evacuable=true) or image (tag evacuable) so tagged, or all when nothing is tagged, as the classic agent; tagged: only tagged ones (flavor, image or server metadata); all; none.',
   },
+  instance_filtering: {
+    type: 'boolean',
+    default: true,
+    shortdesc: 'Filter instances by scope (classic fence_evacuate option)',
+    longdesc:
+      'As the classic fence_evacuate option: false evacuates nothing (scope none), whatever scope says; true (the default) applies scope.',
+  },
   segment_scopes: {
     type: 'string',
     shortdesc: 'Scope per segment',

@@ -108,6 +108,14 @@ describe('scope rules', () => {
     expect(hostOf('cmp-a')?.instances.every((i) => i.state === 'unprotected')).toBe(true);
   });
 
+  it('instance_filtering=false (the classic option) evacuates nothing, whatever scope says', async () => {
+    const cloud = await setUp(scenarioPath('small'));
+    await cloud.resetCounters();
+    expect(await run(AGENT, ['monitor'], { OCF_RESKEY_instance_filtering: 'false', OCF_RESKEY_scope: 'all' })).toBe(0);
+    expect((await cloud.calls()).actions.evacuate ?? 0).toBe(0);
+    expect(hostOf('cmp-a')?.state).toBe('done');
+  });
+
   it('include_projects keeps only those projects’ instances', async () => {
     const cloud = await setUp(scenarioPath('small'));
     const demo = (await cloud.state({ full: true })).instanceList?.find((i) => i.name === 'a-private-flavor')?.project ?? '';
