@@ -95,13 +95,16 @@ describe.each(OCF_AGENTS)('%s', (name) => {
     expect(reasons(result.stderr)).toEqual(['ocf-exit-reason:attrd_updater not found in PATH (install pacemaker-cli-utils)']);
   });
 
-  const pendingTest = COMPLETE.includes(name) ? test.skip : test;
-  pendingTest.each(['start', 'stop', 'monitor'])('%s is not implemented yet → 3, saying so', (action) => {
-    const result = run(action, credentials, { OCF_RESKEY_CRM_meta_interval: '10000' });
-    expect(result.status).toBe(3);
-    expect(reasons(result.stderr)).toHaveLength(1);
-    expect(reasons(result.stderr)[0]).toMatch(new RegExp(`^ocf-exit-reason:${action} is not implemented: `));
-  });
+  // Only agents whose issue has not landed yet: the complete ones are tested by their own contract tests.
+  const pending = COMPLETE.includes(name) ? [] : ['start', 'stop', 'monitor'];
+  if (pending.length > 0) {
+    test.each(pending)('%s is not implemented yet → 3, saying so', (action) => {
+      const result = run(action, credentials, { OCF_RESKEY_CRM_meta_interval: '10000' });
+      expect(result.status).toBe(3);
+      expect(reasons(result.stderr)).toHaveLength(1);
+      expect(reasons(result.stderr)[0]).toMatch(new RegExp(`^ocf-exit-reason:${action} is not implemented: `));
+    });
+  }
 
   test('unknown action → 3 with the usage on stderr', () => {
     const result = run('reboot', credentials);
@@ -126,7 +129,7 @@ describe.each(OCF_AGENTS)('%s', (name) => {
     expect(result.stdout).toMatch(new RegExp(`<resource-agent name="${name}"`));
   });
 
-  pendingTest('ocf-tester: permissions, DTD and validate-all pass; it stops at monitor rc=3', () => {
+  if (pending.length > 0) test('ocf-tester: permissions, DTD and validate-all pass; it stops at monitor rc=3', () => {
     const args = ['-v', '-n', 'test', ...Object.entries(credentials).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agents.path(name)];
     const result = spawnSync('ocf-tester', args, { encoding: 'utf8', timeout: 60_000 });
     const lines = `${result.stdout}${result.stderr}`.split('\n');
