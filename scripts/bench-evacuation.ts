@@ -248,7 +248,7 @@ function markdown(options: Options, cells: Cell[], passes: PassCost[], when: str
     'Time: from the start of `fence_compute off` (all failed hosts fenced concurrently) to every protected instance on another host with its evacuation `done` and no task.',
     'Wall = measured. "sim s" = wall × scale: what a real cloud would show only if the agents\' own costs (process start, HTTP, Python imports) also shrank by the scale; they do not.',
     'The evacuator\'s first monitor starts as soon as fencing returns, for both paths (the best case; Pacemaker runs it within its 10 s interval).',
-    'Ours (default limits): concurrency 20, 10 per failed host, 10 per target. Ours (sized): concurrency and per-host limit = every build slot of the cloud (targets × 10).',
+    'Ours (default limits): concurrency 0 = twice the build slots of the hosts that can take instances, no per-host limit, 10 per target. Ours (sized): concurrency and per-host limit = every build slot of the cloud (targets × 10).',
     'NovaEvacuate re-reads Nova every pass_interval (2 s wall, an integer parameter): at a time scale of 10 a finished wave is seen up to 20 sim s late, a lag that is 10× smaller at real speed.',
     'The classic path fires every POST serially without tracking and lets Nova queue the builds; it never checks that any rebuild succeeded.',
     ...(benchWallSec === undefined ? [] : [`Whole bench: ${fmt(benchWallSec, 0)} s wall on a 2-core VM shared with other work (load average about 3).`]),
