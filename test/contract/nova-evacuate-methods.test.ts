@@ -4,20 +4,16 @@
  * built fence_compute) and runs monitors as Pacemaker does.
  */
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { agentPaths, assertAgentsBuilt, novaEvacuateEnv, runExitCode } from '../helpers/nova-evacuate-agent';
 import { scenarioPath, startSim, type RunningSim, type Scenario } from '../helpers/sim';
 
 // Each case spawns the built agents several times; on a loaded 2-core machine that takes a while.
 jest.setTimeout(180_000);
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const AGENT = join(REPO, 'dist', 'NovaEvacuate');
-const FENCE = join(REPO, 'dist', 'fence_compute');
-const STANDINS = join(REPO, 'test', 'standins');
+const { AGENT, FENCE } = agentPaths;
 
 let work: string;
 let sim: RunningSim | undefined;
@@ -27,32 +23,17 @@ interface Status {
   hosts: { name: string; state: string; instances: { id: string; name: string; state: string; error: string | null }[] }[];
 }
 
+/** The shared environment plus a recurring monitor's meta attributes (interval 10 s, timeout 60 s). */
 function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    PATH: `${STANDINS}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
-    HA_RSCTMP: join(work, 'state'),
-    OCF_RESOURCE_INSTANCE: 'nova-evacuate',
-    OCF_RESKEY_auth_url: sim?.authUrl ?? '',
-    OCF_RESKEY_username: 'admin',
-    OCF_RESKEY_password: 'admin',
-    OCF_RESKEY_tenant_name: 'admin',
-    OCF_RESKEY_region_name: 'RegionOne',
-    OCF_RESKEY_status_file: join(work, 'status.json'),
-    OCF_RESKEY_pass_interval: '1',
+  return novaEvacuateEnv(work, sim?.authUrl ?? '', {
     OCF_RESKEY_CRM_meta_interval: '10000',
     OCF_RESKEY_CRM_meta_timeout: '60000',
     ...extra,
-  };
+  });
 }
 
 function run(file: string, args: string[], extra: NodeJS.ProcessEnv = {}, stdin = ''): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: env(extra), stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('error', reject);
-    child.on('close', resolve);
-    child.stdin.end(stdin);
-  });
+  return runExitCode(file, args, env(extra), stdin);
 }
 
 async function setUp(scenario: string | Scenario): Promise<RunningSim> {
@@ -69,9 +50,7 @@ async function setUp(scenario: string | Scenario): Promise<RunningSim> {
 const status = (): Status => JSON.parse(readFileSync(join(work, 'status.json'), 'utf8')) as Status;
 const hostOf = (name: string) => status().hosts.find((h) => h.name === name);
 
-beforeAll(() => {
-  if (!existsSync(AGENT) || !existsSync(FENCE)) throw new Error('run `npm run build` first');
-});
+beforeAll(assertAgentsBuilt);
 
 afterEach(async () => {
   await sim?.stop();

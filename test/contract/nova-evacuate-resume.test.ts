@@ -6,64 +6,30 @@
  * protected instance of the failed host evacuated exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { agentPaths, assertAgentsBuilt, novaEvacuateEnv, runExitCode } from '../helpers/nova-evacuate-agent';
 import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
 
 // Each case spawns the built agents several times; on a loaded 2-core machine that takes a while.
 jest.setTimeout(180_000);
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const AGENT = join(REPO, 'dist', 'NovaEvacuate');
-const FENCE = join(REPO, 'dist', 'fence_compute');
-const STANDINS = join(REPO, 'test', 'standins');
+const { AGENT, FENCE } = agentPaths;
 
 let work: string;
 let sim: RunningSim;
 
+/** The shared environment plus a recurring monitor's meta attributes (interval 10 s, timeout 90 s). */
 function env(): NodeJS.ProcessEnv {
-  return {
-    PATH: `${STANDINS}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
-    HA_RSCTMP: join(work, 'state'),
-    OCF_RESOURCE_INSTANCE: 'nova-evacuate',
-    OCF_RESKEY_auth_url: sim.authUrl,
-    OCF_RESKEY_username: 'admin',
-    OCF_RESKEY_password: 'admin',
-    OCF_RESKEY_tenant_name: 'admin',
-    OCF_RESKEY_region_name: 'RegionOne',
-    OCF_RESKEY_status_file: join(work, 'status.json'),
-    OCF_RESKEY_pass_interval: '1',
+  return novaEvacuateEnv(work, sim.authUrl, {
     OCF_RESKEY_CRM_meta_interval: '10000',
     OCF_RESKEY_CRM_meta_timeout: '90000',
-  };
+  });
 }
 
 function run(file: string, args: string[], stdin: string | undefined, killWhen?: () => Promise<boolean>): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: env(), stdio: ['pipe', 'ignore', 'ignore'] });
-    let done = false;
-    child.on('error', reject);
-    child.on('close', (code) => {
-      done = true;
-      resolve(code);
-    });
-    child.stdin.end(stdin ?? '');
-    if (killWhen) {
-      void (async () => {
-        while (!done) {
-          if (await killWhen()) {
-            child.kill('SIGKILL');
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 3));
-        }
-      })();
-    }
-  });
+  return runExitCode(file, args, env(), stdin ?? '', killWhen);
 }
 
 async function fence(host: string): Promise<void> {
@@ -73,7 +39,7 @@ async function fence(host: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(AGENT) || !existsSync(FENCE)) throw new Error('run `npm run build` first');
+  assertAgentsBuilt();
   work = mkdtempSync(join(tmpdir(), 'nova-evacuate-resume-'));
   sim = await startSim({ scenario: scenarioPath('demo'), timing: { timeScale: 3, serviceDownTimeSec: 1 } });
 });

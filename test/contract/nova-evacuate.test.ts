@@ -7,19 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { agentPaths, assertAgentsBuilt, killChildWhen, novaEvacuateEnv } from '../helpers/nova-evacuate-agent';
 import { scenarioPath, startSim, type RunningSim, type SimInstanceState } from '../helpers/sim';
 
 // Each case spawns the built agents several times; on a loaded 2-core machine that takes a while.
 jest.setTimeout(180_000);
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const AGENT = join(REPO, 'dist', 'NovaEvacuate');
-const FENCE = join(REPO, 'dist', 'fence_compute');
-const STANDINS = join(REPO, 'test', 'standins');
+const { AGENT, FENCE, STANDINS } = agentPaths;
 
 interface Run {
   code: number | null;
@@ -30,25 +27,15 @@ interface Run {
 let work: string;
 let sim: RunningSim;
 
+/** The shared environment plus this file's own: Keystone domains, the metrics file, a short retry backoff. */
 function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: `${STANDINS}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
-    HA_RSCTMP: join(work, 'state'),
-    OCF_RESOURCE_INSTANCE: 'nova-evacuate',
-    OCF_RESKEY_auth_url: sim.authUrl,
-    OCF_RESKEY_username: 'admin',
-    OCF_RESKEY_password: 'admin',
-    OCF_RESKEY_tenant_name: 'admin',
+  return novaEvacuateEnv(work, sim.authUrl, {
     OCF_RESKEY_user_domain: 'Default',
     OCF_RESKEY_project_domain: 'Default',
-    OCF_RESKEY_region_name: 'RegionOne',
-    OCF_RESKEY_status_file: join(work, 'status.json'),
     OCF_RESKEY_metrics_file: join(work, 'nova_ha.prom'),
-    OCF_RESKEY_pass_interval: '1',
     OCF_RESKEY_retry_backoff: '1',
     ...extra,
-  };
+  });
 }
 
 /** Runs the agent; `killWhen` may SIGKILL it (resolves then with code null). */
@@ -57,27 +44,15 @@ function agent(action: string, extra: NodeJS.ProcessEnv = {}, killWhen?: () => P
     const child = spawn(AGENT, [action], { env: baseEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    let done = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      done = true;
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    if (killWhen) {
-      void (async () => {
-        while (!done) {
-          if (await killWhen()) {
-            child.kill('SIGKILL');
-            return;
-          }
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      })();
-    }
+    if (killWhen) killChildWhen(child, killWhen, 5);
   });
 }
 
@@ -129,9 +104,7 @@ async function freshSim(): Promise<void> {
   sim = await startSim({ scenario: scenarioPath('small'), timing: { timeScale: 4, serviceDownTimeSec: 1 } });
 }
 
-beforeAll(() => {
-  if (!existsSync(AGENT) || !existsSync(FENCE)) throw new Error('run `npm run build` first');
-});
+beforeAll(assertAgentsBuilt);
 
 afterAll(async () => {
   if (sim) await sim.stop();
@@ -399,8 +372,14 @@ describe('a host fenced while the loop runs', () => {
 describe('bad parameters', () => {
   beforeAll(freshSim);
 
+  it('concurrency=0 and concurrency_per_host=0 are valid: the automatic limits', async () => {
+    const run = await agent('validate-all', { OCF_RESKEY_concurrency: '0', OCF_RESKEY_concurrency_per_host: '0' });
+    expect(run.code).toBe(0);
+  });
+
   it.each([
-    ['concurrency', '0', /concurrency/],
+    ['concurrency', '-1', /concurrency/],
+    ['concurrency_per_target', '0', /concurrency_per_target/],
     ['scope', 'some', /scope/],
     ['segment_source', 'ldap', /segment_source/],
     ['segment_recovery_methods', 'east', /segment_recovery_methods/],
