@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { capture } from '../helpers/capture';
 import { startSim, type RunningSim, type Scenario } from '../helpers/sim';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,29 +69,19 @@ let attrdDir: string;
 let attrdLog: string;
 
 function fenceCompute(stdin: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(agent, [], {
-      env: {
-        PATH: `${join(work, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-        HA_RSCTMP: join(work, 'state'),
-        ATTRD_DIR: attrdDir,
-        ATTRD_LOG: attrdLog,
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
+  const child = spawn(agent, [], {
+    env: {
+      PATH: `${join(work, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HA_RSCTMP: join(work, 'state'),
+      ATTRD_DIR: attrdDir,
+      ATTRD_LOG: attrdLog,
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  const run = capture(child, 50_000);
+  child.stdin.end(stdin);
+  return run;
 }
 
 /** TripleO's spelling (puppet-tripleo's fence_compute device). */

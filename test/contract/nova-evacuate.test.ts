@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { capture } from '../helpers/capture';
 import { agentPaths, assertAgentsBuilt, killChildWhen, novaEvacuateEnv } from '../helpers/nova-evacuate-agent';
 import { scenarioPath, startSim, type RunningSim, type SimInstanceState } from '../helpers/sim';
 
@@ -40,20 +41,10 @@ function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs the agent; `killWhen` may SIGKILL it (resolves then with code null). */
 function agent(action: string, extra: NodeJS.ProcessEnv = {}, killWhen?: () => Promise<boolean>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AGENT, [action], { env: baseEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    if (killWhen) killChildWhen(child, killWhen, 5);
-  });
+  const child = spawn(AGENT, [action], { env: baseEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = capture(child, 90_000);
+  if (killWhen) killChildWhen(child, killWhen, 5);
+  return run;
 }
 
 const monitor = (extra: NodeJS.ProcessEnv = {}, killWhen?: () => Promise<boolean>) =>

@@ -4,6 +4,7 @@
  * crm_mon/stonith_admin first on PATH; /usr/sbin is left out so no real cluster is reached.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { capture } from '../../helpers/capture';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,19 +59,8 @@ export class CliHarness {
   }
 
   run(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BUILT, ...args], { env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    const child = spawn(process.execPath, [BUILT, ...args], { env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    return capture(child, 50_000);
   }
 
   /** The stand-ins' JSON store. */
