@@ -1,21 +1,9 @@
 /** Hand-made Nova records and host views for the CLI's pure functions. */
 import type { HostView } from '../../../lib/evacuation/model';
-import type { ComputeService, Server } from '../../../lib/openstack/nova-types';
+import type { Server } from '../../../lib/openstack/nova-types';
+import { computeService as service } from '../../helpers/nova-records';
 
-export function service(host: string, overrides: Partial<ComputeService> = {}): ComputeService {
-  return {
-    id: `id-${host}`,
-    host,
-    binary: 'nova-compute',
-    zone: 'nova',
-    status: 'enabled',
-    state: 'up',
-    forcedDown: false,
-    disabledReason: null,
-    updatedAt: null,
-    ...overrides,
-  };
-}
+export { service };
 
 export function hostView(name: string, overrides: Partial<HostView> = {}): HostView {
   return {

@@ -7,21 +7,9 @@ import type { PlugContext } from '../../../lib/fence/agent';
 import { configuredDomain, createFenceComputeHandlers } from '../../../lib/fence-compute/handlers';
 import type { FenceComputeOptions } from '../../../lib/fence-compute/options';
 import type { ComputeApi, FenceComputePorts } from '../../../lib/fence-compute/ports';
+import { computeService } from '../../helpers/nova-records';
 
-function svc(host: string, over: Partial<ComputeService> = {}): ComputeService {
-  return {
-    id: `id-${host}`,
-    host,
-    binary: 'nova-compute',
-    zone: 'nova',
-    status: 'enabled',
-    state: 'up',
-    forcedDown: false,
-    disabledReason: null,
-    updatedAt: null,
-    ...over,
-  };
-}
+const svc = computeService;
 
 class FakeNova implements ComputeApi {
   calls: string[] = [];
