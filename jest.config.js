@@ -1,17 +1,20 @@
 // ESM throughout: execa 9 ships ESM only, so jest runs with --experimental-vm-modules.
-// The real-Pacemaker tier needs the one cluster a machine can hold: it runs on its own,
-// in band, from scripts/test-pacemaker (see README).
+// The heavy tiers need parts a machine can hold only once (a Pacemaker cluster, a real
+// OpenStack): each runs on its own, in band, from its script (scripts/test-pacemaker,
+// scripts/test-openstack); the default tier leaves their folders out.
 const tier = process.env.NOVA_HA_TEST_TIER ?? 'default';
+const HEAVY_TIERS = ['pacemaker', 'openstack'];
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
-  testMatch:
-    tier === 'pacemaker'
-      ? ['<rootDir>/test/pacemaker/**/*.test.ts']
-      : ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: tier === 'pacemaker' ? ['/node_modules/'] : ['/node_modules/', '<rootDir>/test/pacemaker/'],
+  testMatch: HEAVY_TIERS.includes(tier)
+    ? [`<rootDir>/test/${tier}/**/*.test.ts`]
+    : ['<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: HEAVY_TIERS.includes(tier)
+    ? ['/node_modules/']
+    : ['/node_modules/', ...HEAVY_TIERS.map((name) => `<rootDir>/test/${name}/`)],
   testTimeout: 60000,
 };
