@@ -5,6 +5,7 @@
  * clouds.yaml with a cloud named "sim", and typed helpers over the `/_sim` control plane.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { FaultSpec, ActiveFault } from '../sim/faults';
@@ -49,6 +50,10 @@ export interface SimHostState {
   name: string;
   alive: boolean;
   compute: 'running' | 'stopped';
+  /** The open compute session that owns nova-compute here (GET /_sim/hosts/{h}/compute-session), if any. */
+  computeSession: number | null;
+  /** Lost power and nova-compute has not run its post-boot power sync since. */
+  powerLost: boolean;
   segment: string | null;
   reserved: boolean;
   service: { state: 'up' | 'down'; status: 'enabled' | 'disabled'; forced_down: boolean; disabled_reason: string | null };
@@ -96,10 +101,17 @@ export interface RunningSim {
   /** The live model (in-process sims only): for assertions the HTTP view cannot make. */
   cloud: Cloud | null;
   killHost(host: string): Promise<void>;
-  reviveHost(host: string): Promise<void>;
+  /** Boot the host; `{ compute: false }` leaves nova-compute stopped (a node NovaCompute manages). */
+  reviveHost(host: string, opts?: { compute?: boolean }): Promise<void>;
   /** Only nova-compute stops (guests keep running); `startCompute` brings it back. */
   stopCompute(host: string): Promise<void>;
   startCompute(host: string): Promise<void>;
+  /**
+   * Open a compute session from this process, as the stand-in nova-compute does: nova-compute
+   * runs while it is open; `close()` is the process dying. Rejects with the sim's message
+   * (409 when the host is powered off).
+   */
+  openComputeSession(host: string): Promise<ComputeSessionHandle>;
   /** `shutoff` (default): SHUTOFF, no action; `power-state`: Nova still says ACTIVE; `synced`: stop action by Nova itself. */
   crashInstance(id: string, mode?: 'shutoff' | 'power-state' | 'synced'): Promise<void>;
   injectFault(spec: FaultSpec): Promise<ActiveFault>;
@@ -115,6 +127,15 @@ export interface RunningSim {
   /** Poll `check` every `intervalMs` until it returns a truthy value or `timeoutMs` passes. */
   waitFor<T>(check: () => Promise<T | undefined | null | false>, opts?: { timeoutMs?: number; intervalMs?: number; what?: string }): Promise<T>;
   stop(): Promise<void>;
+}
+
+export interface ComputeSessionHandle {
+  id: number;
+  /** 'started', or 'already running' when nova-compute was running before the session. */
+  compute: 'started' | 'already running';
+  /** Resolves with the sim's reason when it ends the session (nova-compute stopped, host killed), or 'closed'. */
+  ended: Promise<string>;
+  close(): void;
 }
 
 export interface StartSimOptions extends BuildOverrides {
@@ -218,9 +239,10 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     endpoints,
     cloud,
     killHost: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/kill`)),
-    reviveHost: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/revive`)),
+    reviveHost: async (h, opts) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/revive`, opts?.compute === false ? { compute: false } : undefined)),
     stopCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/stop-compute`)),
     startCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/start-compute`)),
+    openComputeSession: (h) => openSession(`${endpoints.control_url}/hosts/${encodeURIComponent(h)}/compute-session`),
     crashInstance: async (id, mode) =>
       void (await call('POST', `/instances/${encodeURIComponent(id)}/crash`, mode === undefined ? undefined : { mode })),
     injectFault: async (spec) => {
@@ -251,4 +273,44 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     stop,
   };
   return sim;
+}
+
+/** GET a compute session with node:http: closing its socket is exactly what a dying process does. */
+function openSession(url: string): Promise<ComputeSessionHandle> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, (res) => {
+      res.setEncoding('utf8');
+      let buffer = '';
+      let settled = false;
+      let endReason = 'closed';
+      let finish: (reason: string) => void = () => undefined;
+      const ended = new Promise<string>((r) => {
+        finish = r;
+      });
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (res.statusCode !== 200) continue;
+          const event = JSON.parse(line) as { event: string; session?: number; compute?: ComputeSessionHandle['compute']; reason?: string };
+          if (event.event === 'started' && !settled) {
+            settled = true;
+            req.setTimeout(0);
+            resolve({ id: event.session ?? 0, compute: event.compute ?? 'started', ended, close: () => req.destroy() });
+          }
+          if (event.event === 'ended') endReason = event.reason ?? 'ended';
+        }
+      });
+      res.on('close', () => {
+        if (!settled) {
+          settled = true;
+          reject(new Error(`compute session ${url}: HTTP ${String(res.statusCode)} ${buffer.trim()}`));
+        }
+        finish(endReason);
+      });
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`compute session ${url}: no answer within 10 s`)));
+    req.on('error', (err) => reject(err));
+  });
 }

@@ -114,9 +114,11 @@ export function buildCloud(input: Scenario, overrides: BuildOverrides = {}): Clo
       capacity: { vcpus: h.capacity?.vcpus ?? 64, ramMb: h.capacity?.ramMb ?? 131072, diskGb: h.capacity?.diskGb ?? 2000 },
       used: { vcpus: 0, ramMb: 0, diskGb: 0 },
       alive: true,
-      computeRunning: true,
-      heartbeatStoppedAt: null,
+      computeRunning: h.compute ?? true,
+      // A host that starts without nova-compute last heartbeated long ago: down at once.
+      heartbeatStoppedAt: h.compute === false ? cloud.now() - cloud.realMs(cloud.timing.serviceDownTimeSec) - 1 : null,
       epoch: 0,
+      powerLost: false,
       segment: h.segment ?? null,
       reserved: h.reserved ?? false,
       maxConcurrentBuilds: h.maxConcurrentBuilds ?? 10,

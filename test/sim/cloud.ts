@@ -149,41 +149,50 @@ export class Cloud {
     const host = this.host(name);
     if (!host.alive) return;
     host.alive = false;
-    this.stopHeartbeats(host);
+    host.powerLost = true;
+    this.stopHeartbeats(host, 'the host lost power');
   }
 
   /** Only nova-compute dies: the guests keep running (fencing is what stops them). */
-  stopCompute(name: string): void {
+  stopCompute(name: string, reason = 'nova-compute was stopped'): void {
     const host = this.host(name);
-    if (host.computeRunning) this.stopHeartbeats(host);
+    if (host.computeRunning) this.stopHeartbeats(host, reason);
   }
 
-  private stopHeartbeats(host: Host): void {
+  /** Called with the host and a reason whenever nova-compute stops (compute sessions end). */
+  readonly computeStopListeners = new Set<(host: string, reason: string) => void>();
+
+  private stopHeartbeats(host: Host, reason: string): void {
     if (!host.computeRunning) return;
     host.computeRunning = false;
     host.heartbeatStoppedAt = this.now();
     host.epoch++;
+    for (const listener of this.computeStopListeners) listener(host.name, reason);
   }
 
   /**
-   * The host boots and nova-compute starts: init_host cleans up evacuations, and the power
-   * sync stops instances Nova still thought active on it (their guests died with the host).
+   * The host boots. With nova-compute (the default) init_host cleans up evacuations and the
+   * power sync stops instances Nova still thought active on it (their guests died with the
+   * host). With `compute: false` nova-compute stays stopped (a node whose NovaCompute agent
+   * starts it): the service stays down, and the power loss is remembered for its first start.
    */
-  reviveHost(name: string): void {
+  reviveHost(name: string, opts: { compute?: boolean } = {}): void {
     const host = this.host(name);
     if (host.alive) return;
     host.alive = true;
-    this.startCompute(name, true);
+    if (opts.compute !== false) this.startCompute(name);
   }
 
   /**
    * nova-compute starts on a running host: after `reviveCleanupSec` it marks its evacuations
-   * `completed`, destroys the evacuated guests and frees their source allocations (init_host).
+   * `completed`, destroys the evacuated guests and frees their source allocations (init_host);
+   * after a power loss it also stops the instances Nova still thought active (power sync).
+   * Returns false when it was already running.
    */
-  startCompute(name: string, afterPowerLoss = false): void {
+  startCompute(name: string): boolean {
     const host = this.host(name);
     if (!host.alive) throw new SimHttpError(409, `host ${name} is powered off: revive it`);
-    if (host.computeRunning) return;
+    if (host.computeRunning) return false;
     host.computeRunning = true;
     host.heartbeatStoppedAt = null;
     const svc = this.services.get(name);
@@ -202,14 +211,17 @@ export class Cloud {
         const flavor = inst ? this.flavors.get(inst.flavorId) : undefined;
         if (flavor) this.claim(host, flavor, -1);
       }
-      if (!afterPowerLoss) return;
+      if (!host.powerLost) return;
+      host.powerLost = false;
       for (const id of this.byHost.get(name) ?? []) {
         const inst = this.instances.get(id);
         if (!inst || inst.evacuation !== null || inst.vmState !== 'active') continue;
         this.setPower(inst, 'stopped');
-        this.recordAction(inst, 'stop', null);
+        // The power sync runs with an admin context: no user, no project (unlike an operator's stop).
+        this.recordAction(inst, 'stop', null, null, null);
       }
     });
+    return true;
   }
 
   /**

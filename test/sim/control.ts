@@ -4,6 +4,7 @@
  * faults, the safety oracle's report and the API call counts.
  */
 import type { Cloud } from './cloud';
+import { ComputeSessions } from './compute-session';
 import { SimHttpError } from './errors';
 import type { FaultSpec } from './faults';
 import type { TokenStore } from './keystone';
@@ -70,7 +71,7 @@ function tally<T>(items: Iterable<T>, key: (t: T) => string): Record<string, num
   return out;
 }
 
-export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | null) {
+export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | null, sessions?: ComputeSessions) {
   const hosts = [...cloud.hosts.values()]
     .filter((h) => hostFilter === null || h.name === hostFilter)
     .map((h) => {
@@ -79,6 +80,10 @@ export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | n
         name: h.name,
         alive: h.alive,
         compute: h.computeRunning ? 'running' : 'stopped',
+        /** The open compute session that owns nova-compute here, if any. */
+        computeSession: sessions?.current(h.name) ?? null,
+        /** Powered off since nova-compute last ran its post-boot power sync. */
+        powerLost: h.powerLost,
         segment: h.segment,
         reserved: h.reserved,
         service: {
@@ -133,17 +138,21 @@ export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | n
 
 export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenStore): Route[] {
   const faultList = () => ok({ faults: cloud.faults.list() });
+  const sessions = new ComputeSessions(cloud);
   return [
     route('control', 'GET', '/_sim/state', (ctx) =>
-      ok(stateSummary(cloud, /^(1|true|yes)$/i.test(ctx.query.get('full') ?? ''), ctx.query.get('host'))),
+      ok(stateSummary(cloud, /^(1|true|yes)$/i.test(ctx.query.get('full') ?? ''), ctx.query.get('host'), sessions)),
     ),
     route('control', 'POST', '/_sim/hosts/{host}/kill', (ctx) => {
       cloud.killHost(ctx.params['host'] ?? '');
       return ok({ host: ctx.params['host'], alive: false });
     }),
     route('control', 'POST', '/_sim/hosts/{host}/revive', (ctx) => {
-      cloud.reviveHost(ctx.params['host'] ?? '');
-      return ok({ host: ctx.params['host'], alive: true });
+      const compute = (ctx.body as { compute?: unknown } | undefined)?.compute ?? true;
+      if (typeof compute !== 'boolean') throw new SimHttpError(400, 'compute is true or false');
+      const host = ctx.params['host'] ?? '';
+      cloud.reviveHost(host, { compute });
+      return ok({ host, alive: true, compute: cloud.host(host).computeRunning ? 'running' : 'stopped' });
     }),
     route('control', 'POST', '/_sim/hosts/{host}/stop-compute', (ctx) => {
       cloud.stopCompute(ctx.params['host'] ?? '');
@@ -153,6 +162,7 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
       cloud.startCompute(ctx.params['host'] ?? '');
       return ok({ host: ctx.params['host'], compute: 'running' });
     }),
+    route('control', 'GET', '/_sim/hosts/{host}/compute-session', (ctx) => sessions.start(ctx.params['host'] ?? '')),
     route('control', 'POST', '/_sim/instances/{id}/crash', (ctx) => {
       const mode = (ctx.body as { mode?: unknown } | undefined)?.mode ?? 'shutoff';
       if (mode !== 'shutoff' && mode !== 'power-state' && mode !== 'synced') throw new SimHttpError(400, `unknown crash mode ${String(mode)}`);

@@ -22,6 +22,12 @@ export interface Host {
   heartbeatStoppedAt: number | null;
   /** Bumped whenever nova-compute dies: work it had started never reports back. */
   epoch: number;
+  /**
+   * The host lost power and nova-compute has not yet run its post-boot sync there: the next
+   * start cleans up evacuations AND stops the instances Nova still thinks active (their
+   * guests died with the power). Cleared when that sync has run.
+   */
+  powerLost: boolean;
   segment: string | null;
   reserved: boolean;
   maxConcurrentBuilds: number;

@@ -2,7 +2,7 @@
  * The simulator's request plumbing: route templates (`/v2.1/servers/{server_id}`), a
  * context per request, and the answer shape handlers return. No framework: node:http.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Version } from './microversion';
 
 export type ApiName = 'keystone' | 'nova' | 'glance' | 'control';
@@ -38,6 +38,11 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * A long-lived answer (compute sessions): the server sends the status and headers at once
+   * and hands the response over instead of sending `body`.
+   */
+  hold?: (res: ServerResponse) => void;
 }
 
 export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;

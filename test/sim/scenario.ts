@@ -18,6 +18,8 @@ export interface ScenarioHost {
   disabledReason?: string;
   maxConcurrentBuilds?: number;
   availabilityZone?: string;
+  /** false: nova-compute is not running at start (its service already reads down), as on a node NovaCompute manages. */
+  compute?: boolean;
 }
 
 export interface ScenarioFlavor {
@@ -89,7 +91,16 @@ export interface Scenario {
   instances?: ScenarioInstance[];
   generate?: ScenarioGenerate;
   /** Host deaths, revivals and guest crashes `atSec` simulated seconds after start. */
-  events?: Array<{ atSec: number; kill?: string; revive?: string; stopCompute?: string; startCompute?: string; crash?: string }>;
+  events?: Array<{
+    atSec: number;
+    kill?: string;
+    revive?: string;
+    /** With `revive`: false boots the host without starting nova-compute. */
+    compute?: boolean;
+    stopCompute?: string;
+    startCompute?: string;
+    crash?: string;
+  }>;
   /** Faults switched on `atSec` simulated seconds after start (0 = at once). */
   faults?: Array<{ atSec?: number } & FaultSpec>;
 }

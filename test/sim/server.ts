@@ -198,6 +198,12 @@ async function handle(
       version,
     };
     const reply: Reply = await r.handler(ctx);
+    if (reply.hold) {
+      res.writeHead(reply.status, { ...novaHeaders, ...(reply.headers ?? {}) });
+      res.flushHeaders();
+      reply.hold(res);
+      return;
+    }
     send(res, reply.status, reply.body, { ...novaHeaders, ...(reply.headers ?? {}) });
   } catch (err) {
     if (err instanceof SimHttpError) {
