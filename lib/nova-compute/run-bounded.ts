@@ -1,0 +1,48 @@
+/**
+ * Runs a short helper command (systemctl, getent) with a hard timeout and captures its output.
+ * argv only, never a shell. It reports instead of throwing, so each caller decides what a
+ * missing tool, a timeout or an exit code means for it.
+ */
+import { execFile } from 'node:child_process';
+
+export interface BoundedResult {
+  /** The exit code; undefined when the command did not run or was killed. */
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+  /** The executable was not found (ENOENT) or may not be run (EACCES). */
+  readonly missing: boolean;
+}
+
+/** Output beyond this is cut: these tools print a few lines. */
+const MAX_BUFFER = 1024 * 1024;
+
+export function runBounded(
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BoundedResult> {
+  if (timeoutMs <= 0) {
+    return Promise.resolve({ exitCode: undefined, stdout: '', stderr: '', timedOut: true, missing: false });
+  }
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      [...args],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_BUFFER, env, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const failure = error as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
+        const code = failure?.code;
+        resolve({
+          exitCode: failure === null ? 0 : typeof code === 'number' ? code : undefined,
+          stdout: String(stdout),
+          stderr: String(stderr),
+          timedOut: failure?.killed === true && code === null,
+          missing: code === 'ENOENT' || code === 'EACCES',
+        });
+      },
+    );
+  });
+}
