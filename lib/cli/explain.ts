@@ -1,7 +1,8 @@
 /**
  * `nova-ha explain INSTANCE`: is this instance protected, and why; where it runs, its host's
- * segment and recovery method, its priority and size, and its evacuation progress from
- * NovaEvacuate's status file. Reads only.
+ * segment and recovery method, its priority and size, its evacuation progress from
+ * NovaEvacuate's status file, and what NovaCompute reports: its host waiting for evacuations,
+ * the instance restarted (or given up) by NovaCompute. Reads only.
  */
 import type { Server } from '../openstack/nova-types';
 import { readStatusFile, type GivenUpInstance, type InstanceStatus, type StatusDocument } from '../evacuation/status';
@@ -10,7 +11,10 @@ import { EVACUABLE_STATUSES } from '../evacuation/progress';
 import { decideScope } from '../evacuation/scope';
 import { sizeOf } from '../evacuation/snapshot';
 import { errorMessage } from '../runtime/errors';
+import { readComputes, reportForHost, restartsOf, type InstanceRestarts } from './computes';
+import { explainComputeLines } from './computes-format';
 import type { CommandContext } from './context';
+import type { ComputeReport } from '../nova-compute/report';
 import { NoSuchObjectError } from './errors';
 import { classifyHost } from './live';
 import { resolvePolicy } from './cluster-config';
@@ -39,6 +43,10 @@ export interface Explanation {
   readonly priority: number;
   readonly size: { vcpus: number; ramMb: number; diskGb: number } | null;
   readonly progress: { source: string; entry: InstanceStatus | GivenUpInstance; host: string } | null;
+  /** NovaCompute's report of the instance's host (nova-ha-compute attribute), when there is one. */
+  readonly compute: ComputeReport | null;
+  /** NovaCompute's restarts of this instance, from its host's report or any other. */
+  readonly restarts: InstanceRestarts | null;
   readonly notes: readonly string[];
 }
 
@@ -86,6 +94,9 @@ export async function explainInstance(ctx: CommandContext, ref: string, options:
     notes.push(`status file unreadable: ${errorMessage(error)}`);
   }
   const size = sizeOf(server, world.flavors);
+  const computes = await readComputes(ctx.tools);
+  notes.push(...computes.notes.filter((text) => text.includes('unreadable')));
+  for (const entry of computes.nodes) if (entry.problem) notes.push(`node ${entry.node}: ${entry.problem}`);
   return {
     id: server.id,
     name: server.name,
@@ -100,6 +111,8 @@ export async function explainInstance(ctx: CommandContext, ref: string, options:
     priority: priorityFromMetadata(server.metadata),
     size: size ?? null,
     progress: progressOf(document, server.id),
+    compute: reportForHost(computes, server.host) ?? null,
+    restarts: restartsOf(computes, server.id, server.host) ?? null,
     notes,
   };
 }
@@ -124,6 +137,7 @@ export function formatExplanation(e: Explanation, lastPassAt: number | undefined
         : `progress   GIVEN UP on ${entry.host}: ${entry.reason} (${e.progress.source}${when})`,
     );
   }
+  lines.push(...explainComputeLines(e.compute ?? undefined, e.restarts ?? undefined, now));
   for (const note of e.notes) lines.push(`note       ${note}`);
   return `${lines.join('\n')}\n`;
 }

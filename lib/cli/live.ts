@@ -8,6 +8,8 @@ import { fencedByUs, isReserved, FENCED_REASON_PREFIX } from '../fence-compute/s
 import type { ComputeService } from '../openstack/nova-types';
 import { parseEvacuateValue } from '../pacemaker/evacuate-attribute';
 import { errorMessage } from '../runtime/errors';
+import { readComputes, type ComputesView } from './computes';
+import { formatComputes } from './computes-format';
 import type { CommandContext } from './context';
 import { RESUMED_AT_PROPERTY } from './defaults';
 import { readLiveInstances, type LiveInstance } from './live-instances';
@@ -52,6 +54,8 @@ export interface LiveStatus {
   readonly resumedAt: number | null;
   /** What could not be read (Pacemaker down on this node, …). */
   readonly errors: readonly string[];
+  /** NovaCompute's reports (the nova-ha-compute attribute of every node). */
+  readonly computes: ComputesView;
 }
 
 export function fencedAt(reason: string | null): number | undefined {
@@ -104,7 +108,7 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
   const { queryAttributeAllNodes } = await import('../pacemaker/attrd');
   const { getClusterProperty } = await import('../pacemaker/crm-attribute');
   const tool = { ...ctx.tools, capMs: 10_000 };
-  const [marks, resumed] = await Promise.all([
+  const [marks, resumed, computes] = await Promise.all([
     queryAttributeAllNodes('evacuate', tool).catch((error: unknown) => {
       errors.push(`evacuate attributes unreadable: ${errorMessage(error)}`);
       return new Map<string, string>();
@@ -113,6 +117,7 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
       errors.push(`${RESUMED_AT_PROPERTY} unreadable: ${errorMessage(error)}`);
       return undefined;
     }),
+    readComputes(ctx.tools),
   ]);
   const cloud = await ctx.cloud();
   const nova = await cloud.nova();
@@ -160,10 +165,11 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
     hosts,
     resumedAt: Number.isFinite(resumedSeconds) ? resumedSeconds * 1000 : null,
     errors,
+    computes,
   };
 }
 
-export function formatLiveStatus(status: LiveStatus): string {
+export function formatLiveStatus(status: LiveStatus, options: { instances: boolean } = { instances: true }): string {
   const lines = [`Live view from Pacemaker and Nova at ${new Date(status.at).toISOString()} (NovaEvacuate's status file has scope, targets and errors)`];
   if (status.resumedAt !== null) lines.push(`brake:   last resumed ${new Date(status.resumedAt).toISOString()}`);
   for (const error of status.errors) lines.push(`error:   ${error}`);
@@ -182,7 +188,7 @@ export function formatLiveStatus(status: LiveStatus): string {
       ]),
     ),
   );
-  for (const host of status.hosts) {
+  for (const host of options.instances ? status.hosts : []) {
     if (host.instances.length === 0) continue;
     lines.push('', `${host.name} (from Nova's records; scope not applied):`);
     lines.push(
@@ -193,5 +199,6 @@ export function formatLiveStatus(status: LiveStatus): string {
       ),
     );
   }
+  lines.push('', formatComputes(status.computes, { now: status.at, instances: options.instances }));
   return `${lines.join('\n')}\n`;
 }

@@ -1,9 +1,11 @@
 /**
  * `nova-ha status`: NovaEvacuate's status file (hosts, marks, per-instance progress, errors,
  * the brake), or a live reading of Pacemaker and Nova with --live, or when no status file
- * exists on this node.
+ * exists on this node; in both, what NovaCompute reports from every compute node.
  */
 import { readStatusFile } from '../evacuation/status';
+import { readComputes } from './computes';
+import { formatComputes } from './computes-format';
 import type { CommandContext } from './context';
 import { formatLiveStatus, readLiveStatus } from './live';
 import { formatStatusDocument, isStale } from './status-format';
@@ -16,7 +18,7 @@ export interface StatusOptions {
 
 async function live(ctx: CommandContext, options: StatusOptions): Promise<void> {
   const status = await readLiveStatus(ctx);
-  ctx.io.out(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatLiveStatus(status));
+  ctx.io.out(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatLiveStatus(status, { instances: !options.hostsOnly }));
 }
 
 export async function runStatus(ctx: CommandContext, options: StatusOptions): Promise<void> {
@@ -27,11 +29,14 @@ export async function runStatus(ctx: CommandContext, options: StatusOptions): Pr
     ctx.io.err(`nova-ha: no status file at ${path} (NovaEvacuate does not run here): reading Pacemaker and Nova live\n`);
     return live(ctx, options);
   }
+  const computes = await readComputes(ctx.tools);
   const now = ctx.io.now();
   if (options.json) {
     const stale = isStale(document, now);
-    ctx.io.out(`${JSON.stringify({ source: 'file', path, ageMs: now - document.lastPassAt, stale, status: document }, null, 2)}\n`);
+    const wrapped = { source: 'file', path, ageMs: now - document.lastPassAt, stale, status: document, computes };
+    ctx.io.out(`${JSON.stringify(wrapped, null, 2)}\n`);
     return;
   }
-  ctx.io.out(formatStatusDocument(document, { path, now, instances: !options.hostsOnly }));
+  const instances = !options.hostsOnly;
+  ctx.io.out(`${formatStatusDocument(document, { path, now, instances })}\n${formatComputes(computes, { now, instances })}\n`);
 }

@@ -127,6 +127,8 @@ describe('formatExplanation', () => {
     priority: 0,
     size: { vcpus: 2, ramMb: 2048, diskGb: 10 },
     progress: null,
+    compute: null,
+    restarts: null,
     notes: [],
   };
 
