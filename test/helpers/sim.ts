@@ -52,6 +52,8 @@ export interface SimHostState {
   compute: 'running' | 'stopped';
   /** The open compute session that owns nova-compute here (GET /_sim/hosts/{h}/compute-session), if any. */
   computeSession: number | null;
+  /** Compute sessions of this host still open (older ones stay open until their client goes). */
+  computeSessionsOpen: number;
   /** Lost power and nova-compute has not run its post-boot power sync since. */
   powerLost: boolean;
   segment: string | null;

@@ -43,6 +43,13 @@ export class ComputeSessions {
     return id !== undefined && [...this.open].some((s) => s.id === id) ? id : null;
   }
 
+  /** How many sessions of the host are open (an older one stays open until its client goes). */
+  openCount(host: string): number {
+    let n = 0;
+    for (const s of this.open) if (s.host === host) n++;
+    return n;
+  }
+
   /** Start nova-compute (404 unknown host, 409 powered off) and hold the answer open. */
   start(host: string): Reply {
     const started = this.cloud.startCompute(host);

@@ -82,6 +82,7 @@ export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | n
         compute: h.computeRunning ? 'running' : 'stopped',
         /** The open compute session that owns nova-compute here, if any. */
         computeSession: sessions?.current(h.name) ?? null,
+        computeSessionsOpen: sessions?.openCount(h.name) ?? 0,
         /** Powered off since nova-compute last ran its post-boot power sync. */
         powerLost: h.powerLost,
         segment: h.segment,
