@@ -167,12 +167,15 @@ describe('compute sessions and the stand-in nova-compute', () => {
     await waitForCompute(sim, 'cmp-b', false);
   });
 
-  test('a powered-off host refuses the session (409); killing the host ends it', async () => {
+  test('an unknown host (404) or a powered-off one (409) refuses the session; killing the host ends it', async () => {
     await sim.killHost('cmp-c');
     const refused = standin('cmp-c');
     expect(await refused.exited).toEqual({ code: 1, signal: null });
     expect(refused.stderr()).toMatch(/host cmp-c is powered off: revive it \(HTTP 409\)/);
     await expect(sim.openComputeSession('cmp-c')).rejects.toThrow(/HTTP 409/);
+    const unknown = standin('cmp-zz');
+    expect(await unknown.exited).toEqual({ code: 1, signal: null });
+    expect(unknown.stderr()).toMatch(/cannot start on host cmp-zz: Host cmp-zz not found \(HTTP 404\)/);
 
     const run = standin('cmp-b');
     await run.running;
