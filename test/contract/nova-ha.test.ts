@@ -1,7 +1,8 @@
 /**
  * The built nova-ha against the simulated cloud and the stand-in Pacemaker tools: doctor
  * (all green, wrong password, unreachable Keystone), status (file and live), resume,
- * evacuate (refuses a live host, accepts a fenced one), usage errors and help.
+ * evacuate (refuses a live host, accepts a fenced one), usage errors and help, and what
+ * NovaCompute reports in status and explain.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { connect } from '../../lib/openstack/connect';
 import { resolveAuthSpec } from '../../lib/openstack/credentials';
 import { Deadline } from '../../lib/runtime/deadline';
 import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
+import { formatComputeReport, type ComputeReport } from '../../lib/nova-compute/report';
 import { CliHarness, ensureBuilt } from '../unit/cli/cli-harness';
 import { sampleStatus } from '../unit/cli/sample-status';
 
@@ -320,6 +322,78 @@ describe('explain', () => {
     const run = await cli.run(['explain', 'no-such-server', ...cloudArgs]);
     expect(run.code).toBe(4);
     expect(run.stderr).toContain("Nova has no server named 'no-such-server'");
+  });
+});
+
+describe('what NovaCompute reports (nova-ha-compute attributes)', () => {
+  const A2 = 'aaaaaaa1-0000-4000-8000-000000000002';
+  function reports(now: number): Record<string, string> {
+    const base = { v: 1 as const, mode: 'NovaCompute' as const, computeRestarts: [], instances: [], checkedAt: now - 3_000 };
+    const waiting: ComputeReport = { ...base, host: 'cmp-a', node: 'cmp-a', phase: 'waiting', since: now - 130_000, detail: '3 evacuation(s) from it still in progress in Nova' };
+    const running: ComputeReport = {
+      ...base,
+      host: 'cmp-b',
+      node: 'cmp-b',
+      phase: 'running',
+      since: now - 7_200_000,
+      detail: 'nova-compute runs (pid 4242); Nova reports the service up',
+      computeRestarts: [now - 600_000],
+      instances: [{ id: A2, name: 'a-tagged-flavor-2', at: [now - 900_000, now - 300_000], gaveUp: true, lastError: 'Nova refused the start: 409 Conflict' }],
+    };
+    return { 'cmp-a': formatComputeReport(waiting), 'cmp-b': formatComputeReport(running), 'cmp-c': 'garbage{' };
+  }
+
+  it('status: a Compute nodes section from every node, with the file; --json carries them as computes', async () => {
+    const now = Date.now();
+    cli.setAttrd({ 'nova-ha-compute': reports(now) });
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(now)));
+    const run = await cli.run(['status']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Compute nodes (NovaCompute and nova-compute-wait, from their nova-ha-compute attributes):');
+    expect(run.stdout).toMatch(/^cmp-a +cmp-a +NovaCompute +0 +\d+ s ago +waiting 2m1\ds: 3 evacuation\(s\) from it still in progress in Nova$/m);
+    expect(run.stdout).toMatch(/^cmp-b +cmp-b +NovaCompute +1 +\d+ s ago +running 2h00m: nova-compute runs/m);
+    expect(run.stdout).toMatch(/^cmp-c +- +- +- +- +unreadable report "garbage\{"$/m);
+    expect(run.stdout).toMatch(/cmp-b: nova-compute restarted in place 1 time\(s\) in the window: /);
+    expect(run.stdout).toMatch(new RegExp(`^  ${A2} +a-tagged-flavor-2 +2 +\\S+, \\S+ +yes +Nova refused the start: 409 Conflict$`, 'm'));
+    const json = JSON.parse((await cli.run(['status', '--json'])).stdout) as {
+      computes: { nodes: Array<{ node: string; report: ComputeReport | null; problem: string | null }>; notes: string[] };
+    };
+    expect(json.computes.nodes.map((entry) => [entry.node, entry.report?.phase ?? entry.problem])).toEqual([
+      ['cmp-a', 'waiting'],
+      ['cmp-b', 'running'],
+      ['cmp-c', 'unreadable report "garbage{"'],
+    ]);
+  });
+
+  it('status --live: the same section after the hosts', async () => {
+    cli.setAttrd({ 'nova-ha-compute': reports(Date.now()) });
+    const run = await cli.run(['status', '--live', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^cmp-a +up\/enabled +no +- +up/m);
+    expect(run.stdout).toMatch(/^cmp-a +cmp-a +NovaCompute +0 +\d+ s ago +waiting 2m1\ds: 3 evacuation/m);
+    const json = JSON.parse((await cli.run(['status', '--live', '--json', ...cloudArgs])).stdout) as { computes: { nodes: unknown[] } };
+    expect(json.computes.nodes).toHaveLength(3);
+  });
+
+  it('attrd unreachable: a note, the status still printed', async () => {
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now())));
+    const run = await cli.run(['status'], { PATH: `${cli.bin}:/usr/bin:/bin` });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('NovaEvacuate on ctl1');
+    expect(run.stdout).toMatch(/^note: +compute reports \(nova-ha-compute\) unreadable: .*attrd_updater/m);
+  });
+
+  it('explain: its host is waiting for evacuations; restarted by NovaCompute and given up', async () => {
+    cli.setAttrd({ 'nova-ha-compute': reports(Date.now()) });
+    const run = await cli.run(['explain', 'a-tagged-flavor-2', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^compute +its host is waiting for evacuations from it to finish before nova-compute may start \(waiting 2m1\ds, node cmp-a, NovaCompute\): 3 evacuation\(s\) from it still in progress in Nova$/m);
+    expect(run.stdout).toMatch(/^restarts +restarted by NovaCompute on cmp-b 2 time\(s\) in the window: \S+, \S+; GAVE UP \(restart limit reached\): it stays down until an operator acts; last error: Nova refused the start: 409 Conflict$/m);
+    expect(run.stdout).toContain('note       node cmp-c: unreadable report "garbage{"');
+    const json = JSON.parse((await cli.run(['explain', A2, '--json', ...cloudArgs])).stdout) as { compute: ComputeReport; restarts: { node: string } };
+    expect(json.compute.phase).toBe('waiting');
+    expect(json.restarts.node).toBe('cmp-b');
   });
 });
 

@@ -71,7 +71,15 @@ export class CliHarness {
   }
 
   setMarks(marks: Record<string, string>): void {
-    writeFileSync(this.attrs, JSON.stringify({ attrd: { evacuate: marks }, attrdPrivate: { evacuate: true }, nodes: {}, crm_config: {} }));
+    this.setAttrd({ evacuate: marks });
+  }
+
+  /** Replaces these private attrd attributes (name → node → value), keeping the others. */
+  setAttrd(attributes: Record<string, Record<string, string>>): void {
+    const store = this.store();
+    const privacy = Object.fromEntries(Object.keys(attributes).map((name) => [name, true]));
+    const next = { nodes: {}, ...store, attrd: { ...store.attrd, ...attributes }, attrdPrivate: { ...store.attrdPrivate, ...privacy } };
+    writeFileSync(this.attrs, JSON.stringify(next));
   }
 
   cleanup(): void {
