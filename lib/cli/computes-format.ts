@@ -58,7 +58,7 @@ export function formatComputes(view: ComputesView, options: FormatComputesOption
   if (view.nodes.length > 0) {
     lines.push(
       table(
-        ['NODE', 'NOVA HOST', 'MODE', 'RESTARTS', 'CHECKED', 'PHASE'],
+        ['NODE', 'NOVA HOST', 'MODE', 'RESTARTS', 'UPDATED', 'PHASE'],
         view.nodes.map(({ node, report, problem }) =>
           report
             ? [node, report.host, report.mode, String(report.computeRestarts.length), ago(now - report.checkedAt), phaseLine(report, now)]

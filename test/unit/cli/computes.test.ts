@@ -96,7 +96,7 @@ describe('formatComputes', () => {
 
   it('a row per node: Nova host, mode, restarts, age, phase with its duration and detail', () => {
     const text = formatComputes(both, { now: NOW, instances: true });
-    expect(text).toMatch(/^NODE +NOVA HOST +MODE +RESTARTS +CHECKED +PHASE$/m);
+    expect(text).toMatch(/^NODE +NOVA HOST +MODE +RESTARTS +UPDATED +PHASE$/m);
     expect(text).toMatch(/^cmp-a +cmp-a\.example\.org +NovaCompute +0 +4 s ago +waiting 2m10s: 3 evacuation\(s\) from it still in progress in Nova$/m);
     expect(text).toMatch(/^cmp-b +cmp-b +NovaCompute +2 +4 s ago +running 1h00m: nova-compute runs/m);
     expect(text).toMatch(/^cmp-d +- +- +- +- +unreadable report "\{"v":1\}"$/m);
