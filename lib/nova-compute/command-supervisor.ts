@@ -39,6 +39,12 @@ export interface CommandSupervisorOptions {
   readonly killMarginMs?: number;
   /** setpriv's path; null means "not available" (tests); default: found on PATH. */
   readonly setpriv?: string | null;
+  /**
+   * What makes a process nova-compute: 'basename' (default) also takes one whose path merely
+   * ends in `/<basename>` (started at boot from another prefix); 'path' only the exact path,
+   * for hosts (and tests) that run several nova-compute-named programs side by side.
+   */
+  readonly matchBy?: 'basename' | 'path';
   readonly procRoot?: string;
   readonly passwdPath?: string;
 }
@@ -57,7 +63,8 @@ export function commandSupervisor(options: CommandSupervisorOptions): NovaComput
   const executable = argv[0] as string;
   const resolved = resolveExecutable(executable, options.env ?? process.env);
   const procRoot = options.procRoot ?? PROC_ROOT;
-  const matches = (info: ProcessInfo): boolean => runsExecutable(info.argv, executable, resolved);
+  const matchBy = options.matchBy ?? 'basename';
+  const matches = (info: ProcessInfo): boolean => runsExecutable(info.argv, executable, resolved, matchBy);
   const description = `${options.command} as ${options.user} (pid file ${options.pidFile})`;
 
   /** The running nova-compute: the pid file's, else one found in /proc (adopted). */

@@ -97,14 +97,21 @@ const SCRIPT_SEARCH_DEPTH = 4;
  * interpreter and one of its first arguments is the script so named (a Python nova-compute is
  * `/usr/bin/python3 /usr/bin/nova-compute …`). Other arguments never count, so
  * `grep nova-compute` or `tail /var/log/nova/nova-compute` is never taken for nova-compute.
+ * With `matchBy: 'path'` only the exact (or resolved) path counts.
  */
-export function runsExecutable(argv: readonly string[], executable: string, resolvedPath?: string): boolean {
+export function runsExecutable(
+  argv: readonly string[],
+  executable: string,
+  resolvedPath?: string,
+  matchBy: 'basename' | 'path' = 'basename',
+): boolean {
   const name = basename(executable);
+  const byName = matchBy === 'basename';
   const names = (arg: string): boolean =>
-    arg === executable || arg === resolvedPath || arg.endsWith(`/${name}`);
+    arg === executable || arg === resolvedPath || (byName && arg.endsWith(`/${name}`));
   const first = argv[0];
   if (first === undefined || first === '') return false;
-  if (names(first) || first === name) return true;
+  if (names(first) || (byName && first === name)) return true;
   if (!INTERPRETER.test(basename(first))) return false;
   return argv.slice(1, 1 + SCRIPT_SEARCH_DEPTH).some(names);
 }
