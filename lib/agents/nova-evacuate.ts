@@ -11,9 +11,9 @@ import { runReconcileLoop } from '../evacuation/loop';
 import type { ActionContext } from '../ocf/agent';
 import type { OcfResult } from '../ocf/exit-codes';
 import { connect } from '../openstack/connect';
-import { resolveAuthSpec, type AuthParams } from '../openstack/credentials';
+import { resolveAuthSpec } from '../openstack/credentials';
 import { PermissionError, errorMessage } from '../runtime/errors';
-import { credentialParameters } from './credentials';
+import { authParams } from './auth-params';
 import { loopSettings, type NovaEvacuateParams } from './nova-evacuate-config';
 import { stateFile } from './nova-evacuate-state';
 import { requireBinary, validateCredentials } from './validate-credentials';
@@ -29,16 +29,6 @@ export function validate(ctx: Pick<Ctx, 'params' | 'env'>) {
   requireBinary('attrd_updater', ctx.env, 'install pacemaker-cli-utils');
   requireBinary('crm_attribute', ctx.env, 'install pacemaker-cli-utils');
   return settings;
-}
-
-function authParams(params: NovaEvacuateParams): AuthParams {
-  const out: Record<string, string | boolean | undefined> = {};
-  for (const key of Object.keys(credentialParameters) as (keyof typeof credentialParameters)[]) {
-    if (key === 'state_dir' || key === 'domain') continue;
-    const value = params[key];
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
 }
 
 export async function start(ctx: Ctx): Promise<OcfResult> {

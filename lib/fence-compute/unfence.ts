@@ -1,28 +1,40 @@
 /**
- * `on` (unfencing): let a fenced compute host back only when its evacuations are over, then
- * clear forced-down and enable it (a reserved host stays disabled). Waits within the action
- * deadline; Nova's 400 while `done` evacuation records remain is a reason to wait, never a
- * success (the classic agent logged it and enabled a host Nova still held down).
+ * Unfencing: let a fenced compute host back only when its evacuations are over, then clear
+ * forced-down and enable it (a reserved host stays disabled). fence_compute's `on` waits for
+ * that within its deadline; NovaCompute makes the same attempt after it starts nova-compute
+ * (and, in nova-compute-wait mode, once per monitor). Nova's 400 while `done` evacuation
+ * records remain is a reason to wait, never a success (the classic agent logged it and
+ * enabled a host Nova still held down).
  */
+import type { Deadline } from '../runtime/deadline';
 import { DeadlineError } from '../runtime/errors';
+import type { Log } from '../runtime/log';
 import { BadRequestError } from '../openstack/errors';
 import type { ComputeService } from '../openstack/nova-types';
-import type { PlugContext } from '../fence/agent';
-import type { FenceComputeOptions } from './options';
 import type { ComputeApi, EvacuationMarks } from './ports';
 import { evacuationMarkAllowsUnfence, fencedByUs, isEvacuationInFlight, isReserved, previousReason } from './service-state';
 
 export interface UnfenceDeps {
-  nova: ComputeApi;
-  marks: EvacuationMarks;
+  nova: Pick<ComputeApi, 'forceDown' | 'disable' | 'enable' | 'listEvacuations'>;
+  marks: Pick<EvacuationMarks, 'read'>;
   /** The Nova host (after plug-name fixing) and a way to read its service afresh. */
   host: string;
   service(): Promise<ComputeService>;
+  /**
+   * Why the host may not be enabled yet although forced-down is cleared (NovaCompute: Nova
+   * does not report nova-compute up yet), or undefined when it may.
+   */
+  ready?(): Promise<string | undefined>;
   pollMs: number;
 }
 
+export interface UnfenceContext {
+  readonly log: Log;
+  readonly deadline: Deadline;
+}
+
 /** Why the host may not come back yet, or undefined when nothing is pending. */
-async function pendingEvacuation(deps: UnfenceDeps): Promise<string | undefined> {
+export async function pendingEvacuation(deps: Pick<UnfenceDeps, 'marks' | 'nova' | 'host'>): Promise<string | undefined> {
   const mark = await deps.marks.read(deps.host);
   if (!evacuationMarkAllowsUnfence(mark)) return `its evacuation is not finished (attribute evacuate="${mark ?? ''}")`;
   const inFlight = (await deps.nova.listEvacuations(deps.host)).filter(isEvacuationInFlight);
@@ -45,7 +57,7 @@ async function clearForcedDown(deps: UnfenceDeps, service: ComputeService): Prom
   }
 }
 
-async function enableUnlessReserved(ctx: PlugContext<FenceComputeOptions>, deps: UnfenceDeps, service: ComputeService): Promise<void> {
+async function enableUnlessReserved(ctx: UnfenceContext, deps: UnfenceDeps, service: ComputeService): Promise<void> {
   if (isReserved(service)) {
     const before = previousReason(service.disabledReason);
     if (fencedByUs(service.disabledReason) && before !== undefined) await deps.nova.disable(service, before);
@@ -56,23 +68,36 @@ async function enableUnlessReserved(ctx: PlugContext<FenceComputeOptions>, deps:
   ctx.log.notice(`${deps.host} unfenced: forced-down cleared and nova-compute service enabled`);
 }
 
-export async function unfence(ctx: PlugContext<FenceComputeOptions>, deps: UnfenceDeps): Promise<void> {
+/**
+ * One attempt: undefined when the host is unfenced now (or already was), else the reason it
+ * cannot be yet. Never waits.
+ */
+export async function attemptUnfence(ctx: UnfenceContext, deps: UnfenceDeps): Promise<string | undefined> {
+  const pending = await pendingEvacuation(deps);
+  if (pending !== undefined) return pending;
+  const service = await deps.service();
+  const refused = await clearForcedDown(deps, service);
+  if (refused !== undefined) return refused;
+  const notReady = await deps.ready?.();
+  if (notReady !== undefined) return notReady;
+  await enableUnlessReserved(ctx, deps, service);
+  return undefined;
+}
+
+/** Attempts until the host is unfenced; DeadlineError (with the last reason) when time runs out. */
+export async function unfence(ctx: UnfenceContext, deps: UnfenceDeps, retryHint?: string): Promise<void> {
   let lastReason = '';
   for (;;) {
-    let reason = await pendingEvacuation(deps);
-    if (reason === undefined) {
-      const service = await deps.service();
-      reason = await clearForcedDown(deps, service);
-      if (reason === undefined) {
-        await enableUnlessReserved(ctx, deps, service);
-        return;
-      }
-    }
+    const reason = await attemptUnfence(ctx, deps);
+    if (reason === undefined) return;
     if (reason !== lastReason) ctx.log.info(`Waiting to unfence ${deps.host}: ${reason}`);
     lastReason = reason;
     if (ctx.deadline.remainingMs() <= deps.pollMs) {
       throw new DeadlineError(
-        `could not unfence ${deps.host} before the action deadline: ${reason}. Unfencing is retried by Pacemaker; raise action_timeout (and pcmk_on_timeout) if evacuations take longer`,
+        `could not unfence ${deps.host} before the action deadline: ${reason}. ${
+          retryHint ??
+          'Unfencing is retried by Pacemaker; raise action_timeout (and pcmk_on_timeout) if evacuations take longer'
+        }`,
       );
     }
     await ctx.deadline.sleep(deps.pollMs);
