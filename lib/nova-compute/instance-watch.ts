@@ -340,8 +340,12 @@ function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+/** Up to three names, sorted so the same pass always reads the same. */
 function names(items: readonly { name: string; id: string }[]): string {
-  const shown = items.slice(0, 3).map((item) => item.name || item.id);
+  const shown = items
+    .map((item) => item.name || item.id)
+    .sort()
+    .slice(0, 3);
   return items.length > 3 ? `${shown.join(', ')}…` : shown.join(', ');
 }
 
