@@ -4,7 +4,7 @@
  * (The NovaCompute agent runs it itself as `nova_compute_command`; see test/standins/README.md.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningSim, SimHostState } from './sim';
@@ -14,6 +14,23 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** Absolute path of the stand-in nova-compute executable. */
 export function standinCommand(): string {
   return join(REPO, 'test', 'standins', 'nova-compute');
+}
+
+let copies = 0;
+
+/**
+ * A private copy of the stand-in in `dir`, under a name no other test uses
+ * (`nova-compute-<pid>-<n>` unless `name` is given); returns its absolute path. The agent's
+ * command supervisor finds nova-compute in /proc by its executable's name, so tests running
+ * side by side (jest workers, other engineers) would adopt and stop each other's stand-ins if
+ * they all ran the shared path. `dir` is made 0755 so another user can run it.
+ */
+export function installStandin(dir: string, name?: string): string {
+  const path = join(dir, name ?? `nova-compute-${process.pid}-${++copies}`);
+  copyFileSync(standinCommand(), path);
+  chmodSync(path, 0o755);
+  chmodSync(dir, 0o755);
+  return path;
 }
 
 /** The stand-in's ways to misbehave, written as `[sim]` options (also env `NOVA_STANDIN_<KEY>`). */
@@ -74,9 +91,15 @@ export interface StandinRun {
   kill(): void;
 }
 
-/** Run the stand-in directly with these arguments (e.g. `['--config-file', path]`). */
-export function startStandin(args: string[], opts: { env?: NodeJS.ProcessEnv; command?: string[] } = {}): StandinRun {
-  const argv = [...(opts.command ?? []), standinCommand(), ...args];
+/**
+ * Run the stand-in directly with these arguments (e.g. `['--config-file', path]`): `executable`
+ * (default the shared one; prefer `installStandin(dir)`), after an optional `command` prefix.
+ */
+export function startStandin(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; command?: string[]; executable?: string } = {},
+): StandinRun {
+  const argv = [...(opts.command ?? []), opts.executable ?? standinCommand(), ...args];
   const child = spawn(argv[0]!, argv.slice(1), { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

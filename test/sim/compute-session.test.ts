@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, scenarioPath, type RunningSim } from '../helpers/sim';
 import {
-  startStandin, waitForCompute, waitForService, writeNovaConf, type StandinBehaviour, type StandinRun,
+  installStandin, startStandin, waitForCompute, waitForService, writeNovaConf, type StandinBehaviour, type StandinRun,
 } from '../helpers/nova-compute-standin';
 import { SimApi } from './api-client';
 
@@ -17,6 +17,8 @@ let sim: RunningSim;
 let api: SimApi;
 let dir: string;
 let runs: StandinRun[];
+/** This test's own copy of the stand-in (an agent elsewhere must not take it for its nova-compute). */
+let executable: string;
 
 beforeEach(async () => {
   sim = await startSim({
@@ -27,6 +29,7 @@ beforeEach(async () => {
   await api.login();
   dir = mkdtempSync(join(tmpdir(), 'nova-standin-'));
   runs = [];
+  executable = installStandin(dir);
 });
 
 afterEach(async () => {
@@ -39,7 +42,7 @@ afterEach(async () => {
 /** Run the stand-in for `host` against this test's simulator. */
 function standin(host: string, behaviour: StandinBehaviour = {}, env: NodeJS.ProcessEnv = process.env): StandinRun {
   const conf = writeNovaConf(dir, { host, controlUrl: sim.controlUrl, behaviour, name: `${host}-${runs.length}.conf` });
-  const run = startStandin(['--config-file', conf], { env });
+  const run = startStandin(['--config-file', conf], { env, executable });
   runs.push(run);
   return run;
 }
@@ -103,14 +106,20 @@ describe('revive without nova-compute', () => {
     expect(await server('ccccccc3-0000-4000-8000-000000000001')).toMatchObject({ status: 'SHUTOFF' });
   });
 
-  test('the plain revive still starts nova-compute; a scenario host may start without it', async () => {
+  test('the plain revive still starts nova-compute; scenario hosts and revive events may go without it', async () => {
     await sim.killHost('cmp-c');
     await sim.reviveHost('cmp-c');
     expect(await host('cmp-c')).toMatchObject({ alive: true, compute: 'running' });
-    const other = await startSim({ scenario: { hosts: [{ name: 'h1', compute: false }, { name: 'h2' }] } });
+    const other = await startSim({
+      scenario: {
+        hosts: [{ name: 'h1', compute: false }, { name: 'h2' }],
+        events: [{ atSec: 0.05, kill: 'h2' }, { atSec: 0.1, revive: 'h2', compute: false }],
+      },
+    });
     try {
-      const state = await other.state();
-      expect(state.hosts.map((h) => `${h.name}:${h.compute}:${h.service.state}`)).toEqual(['h1:stopped:down', 'h2:running:up']);
+      expect((await other.state()).hosts[0]).toMatchObject({ name: 'h1', compute: 'stopped', service: { state: 'down' } });
+      const h2 = await other.waitFor(async () => (await other.state()).hosts.find((h) => h.name === 'h2' && h.alive && h.powerLost));
+      expect(h2).toMatchObject({ compute: 'stopped' });
     } finally {
       await other.stop();
     }
@@ -218,6 +227,7 @@ describe("the stand-in reads nova.conf like nova-compute", () => {
     writeFileSync(join(dropins, '10-host.conf'), '[DEFAULT]\nhost = cmp-b\n');
     writeFileSync(join(dropins, 'ignored.txt'), '[DEFAULT]\nhost = cmp-a\n');
     const run = startStandin([`--config-file=${base}`, '--config-dir', dropins], {
+      executable,
       env: { ...process.env, NOVA_STANDIN_CONTROL_URL: sim.controlUrl },
     });
     runs.push(run);
@@ -227,7 +237,7 @@ describe("the stand-in reads nova.conf like nova-compute", () => {
   });
 
   test('a missing config file or control_url is an error', async () => {
-    const missing = startStandin(['--config-file', join(dir, 'absent.conf')]);
+    const missing = startStandin(['--config-file', join(dir, 'absent.conf')], { executable });
     runs.push(missing);
     expect(await missing.exited).toEqual({ code: 1, signal: null });
     expect(missing.stderr()).toMatch(/Failed to find some config files: .*absent\.conf/);
@@ -235,7 +245,7 @@ describe("the stand-in reads nova.conf like nova-compute", () => {
     const conf = writeNovaConf(dir, { host: 'cmp-a' });
     const env = { ...process.env };
     delete env['NOVA_STANDIN_CONTROL_URL'];
-    const unset = startStandin(['--config-file', conf], { env });
+    const unset = startStandin(['--config-file', conf], { env, executable });
     runs.push(unset);
     expect(await unset.exited).toEqual({ code: 1, signal: null });
     expect(unset.stderr()).toMatch(/no \[sim\] control_url/);
@@ -247,6 +257,7 @@ describe("the stand-in reads nova.conf like nova-compute", () => {
     await sim.stopCompute('cmp-b');
     const conf = writeNovaConf(dir, { host: 'cmp-b', controlUrl: sim.controlUrl });
     const run = startStandin(['--config-file', conf], {
+      executable,
       command: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'],
     });
     runs.push(run);
