@@ -49,7 +49,8 @@ export interface SimRequest {
 export interface SimHostState {
   name: string;
   alive: boolean;
-  compute: 'running' | 'stopped';
+  /** `hung`: the process lives (its session stays open) but no heartbeats, no work (hang-compute). */
+  compute: 'running' | 'hung' | 'stopped';
   /** The open compute session that owns nova-compute here (GET /_sim/hosts/{h}/compute-session), if any. */
   computeSession: number | null;
   /** Compute sessions of this host still open (older ones stay open until their client goes). */
@@ -108,6 +109,8 @@ export interface RunningSim {
   /** Only nova-compute stops (guests keep running); `startCompute` brings it back. */
   stopCompute(host: string): Promise<void>;
   startCompute(host: string): Promise<void>;
+  /** nova-compute hangs: its process (and compute session) stays, heartbeats stop, the service goes down. */
+  hangCompute(host: string): Promise<void>;
   /**
    * Open a compute session from this process, as the stand-in nova-compute does: nova-compute
    * runs while it is open; `close()` is the process dying. Rejects with the sim's message
@@ -244,6 +247,7 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     reviveHost: async (h, opts) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/revive`, opts?.compute === false ? { compute: false } : undefined)),
     stopCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/stop-compute`)),
     startCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/start-compute`)),
+    hangCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/hang-compute`)),
     openComputeSession: (h) => openSession(`${endpoints.control_url}/hosts/${encodeURIComponent(h)}/compute-session`),
     crashInstance: async (id, mode) =>
       void (await call('POST', `/instances/${encodeURIComponent(id)}/crash`, mode === undefined ? undefined : { mode })),

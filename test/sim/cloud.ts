@@ -150,23 +150,38 @@ export class Cloud {
     if (!host.alive) return;
     host.alive = false;
     host.powerLost = true;
-    this.stopHeartbeats(host, 'the host lost power');
+    this.endCompute(host, 'the host lost power');
   }
 
   /** Only nova-compute dies: the guests keep running (fencing is what stops them). */
   stopCompute(name: string, reason = 'nova-compute was stopped'): void {
-    const host = this.host(name);
-    if (host.computeRunning) this.stopHeartbeats(host, reason);
+    this.endCompute(this.host(name), reason);
   }
 
-  /** Called with the host and a reason whenever nova-compute stops (compute sessions end). */
-  readonly computeStopListeners = new Set<(host: string, reason: string) => void>();
-
-  private stopHeartbeats(host: Host, reason: string): void {
-    if (!host.computeRunning) return;
+  /**
+   * nova-compute hangs: its process stays (compute sessions stay open) but it neither
+   * heartbeats nor works, so the service reads down `serviceDownTimeSec` later.
+   */
+  hangCompute(name: string): void {
+    const host = this.host(name);
+    if (!host.computeRunning) throw new SimHttpError(409, `nova-compute is not running on ${name}`);
     host.computeRunning = false;
     host.heartbeatStoppedAt = this.now();
     host.epoch++;
+    host.computeHung = true;
+  }
+
+  /** Called with the host and a reason whenever nova-compute's process ends (compute sessions end). */
+  readonly computeStopListeners = new Set<(host: string, reason: string) => void>();
+
+  private endCompute(host: Host, reason: string): void {
+    if (!host.computeRunning && !host.computeHung) return;
+    if (host.computeRunning) {
+      host.computeRunning = false;
+      host.heartbeatStoppedAt = this.now();
+      host.epoch++;
+    }
+    host.computeHung = false;
     for (const listener of this.computeStopListeners) listener(host.name, reason);
   }
 
@@ -194,6 +209,7 @@ export class Cloud {
     if (!host.alive) throw new SimHttpError(409, `host ${name} is powered off: revive it`);
     if (host.computeRunning) return false;
     host.computeRunning = true;
+    host.computeHung = false;
     host.heartbeatStoppedAt = null;
     const svc = this.services.get(name);
     if (svc) svc.updatedAt = this.now();

@@ -193,6 +193,22 @@ describe('compute sessions and the stand-in nova-compute', () => {
     expect(run.stderr()).toMatch(/stopped by the simulator: the host lost power/);
   });
 
+  test('hang-compute: the process and its session stay, the service goes down; stopping the process ends it', async () => {
+    const run = standin('cmp-b');
+    await run.running;
+    const session = (await waitForCompute(sim, 'cmp-b', true)).computeSession;
+    await sim.hangCompute('cmp-b');
+    expect(await waitForService(sim, 'cmp-b', 'down')).toMatchObject({ compute: 'hung', computeSession: session });
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    await waitForCompute(sim, 'cmp-b', false);
+    // A fresh start heartbeats again.
+    const again = standin('cmp-b');
+    await again.running;
+    await waitForService(sim, 'cmp-b', 'up');
+  });
+
   test('an older session closing does not stop the newer one; stop-compute ends them all', async () => {
     const first = await sim.openComputeSession('cmp-b');
     const second = await sim.openComputeSession('cmp-b');

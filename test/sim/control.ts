@@ -79,7 +79,7 @@ export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | n
       return {
         name: h.name,
         alive: h.alive,
-        compute: h.computeRunning ? 'running' : 'stopped',
+        compute: h.computeRunning ? 'running' : h.computeHung ? 'hung' : 'stopped',
         /** The open compute session that owns nova-compute here, if any. */
         computeSession: sessions?.current(h.name) ?? null,
         computeSessionsOpen: sessions?.openCount(h.name) ?? 0,
@@ -162,6 +162,10 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
     route('control', 'POST', '/_sim/hosts/{host}/start-compute', (ctx) => {
       cloud.startCompute(ctx.params['host'] ?? '');
       return ok({ host: ctx.params['host'], compute: 'running' });
+    }),
+    route('control', 'POST', '/_sim/hosts/{host}/hang-compute', (ctx) => {
+      cloud.hangCompute(ctx.params['host'] ?? '');
+      return ok({ host: ctx.params['host'], compute: 'hung' });
     }),
     route('control', 'GET', '/_sim/hosts/{host}/compute-session', (ctx) => sessions.start(ctx.params['host'] ?? '')),
     route('control', 'POST', '/_sim/instances/{id}/crash', (ctx) => {

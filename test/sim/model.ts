@@ -28,6 +28,8 @@ export interface Host {
    * guests died with the power). Cleared when that sync has run.
    */
   powerLost: boolean;
+  /** nova-compute's process lives but does nothing (hang-compute): no heartbeats, no work; computeRunning is false. */
+  computeHung: boolean;
   segment: string | null;
   reserved: boolean;
   maxConcurrentBuilds: number;
