@@ -76,17 +76,7 @@ export function scopeFilterLoader(
 function scopeHostView(host: string, aggregates: string[]): HostView {
   return {
     name: host,
-    service: {
-      id: '',
-      host,
-      binary: 'nova-compute',
-      zone: null,
-      status: 'enabled',
-      state: 'up',
-      forcedDown: false,
-      disabledReason: null,
-      updatedAt: null,
-    },
+    service: { id: '', host, binary: 'nova-compute', zone: null, status: 'enabled', state: 'up', forcedDown: false, disabledReason: null, updatedAt: null },
     mark: { kind: 'never' },
     fencedAt: undefined,
     segment: '',
@@ -219,46 +209,34 @@ class WatchPass {
 
   constructor(private readonly deps: InstanceWatchDeps) {}
 
-  private async protectedDecision(server: Server): Promise<ScopeDecision> {
-    this.filter ??= await this.deps.loadProtectedFilter();
-    return this.filter(server);
-  }
-
   /** Judges one server and acts on it; throws only when the scope facts cannot be read. */
   async visit(server: Server): Promise<void> {
-    const { deps, state } = this;
-    const log = deps.log.child({ instance: server.id });
-    const policy = deps.policy ?? DEFAULT_HEALTH_POLICY;
-    const history = needsActionHistory(server);
-    if (!history) {
+    const policy = this.deps.policy ?? DEFAULT_HEALTH_POLICY;
+    if (!needsActionHistory(server)) {
       const verdict = judgeInstance(server, undefined, policy);
-      if (verdict.kind === 'healthy') {
-        state.healthy++;
-        return;
-      }
-      if (!(await this.isProtected(server, verdict))) return;
-      await this.act(server, verdict);
+      if (verdict.kind === 'healthy') this.state.healthy++;
+      else if (await this.isProtected(server)) await this.act(server, verdict);
       return;
     }
-    if (!(await this.isProtected(server, undefined))) return;
+    if (!(await this.isProtected(server))) return;
     let actions: ServerAction[];
     try {
-      actions = await deps.nova.listServerActions(server.id);
+      actions = await this.deps.nova.listServerActions(server.id);
     } catch (error) {
       const message = `could not list the actions of ${label(server)}: ${errorMessage(error)}`;
-      log.warn(message);
-      state.errors.push(message);
+      this.deps.log.warn(message, { instance: server.id });
+      this.state.errors.push(message);
       return;
     }
     await this.act(server, judgeInstance(server, actions, policy));
   }
 
-  private async isProtected(server: Server, verdict: InstanceVerdict | undefined): Promise<boolean> {
-    const decision = await this.protectedDecision(server);
+  private async isProtected(server: Server): Promise<boolean> {
+    this.filter ??= await this.deps.loadProtectedFilter();
+    const decision = this.filter(server);
     if (decision.protected) return true;
     this.state.unprotected++;
-    const why = verdict ? `${verdict.evidence}; ` : `${server.status}; `;
-    this.deps.log.debug(`instance ${label(server)} is not protected (${decision.reason}): ${why}left alone`);
+    this.deps.log.debug(`instance ${label(server)} (${server.status}) is not protected (${decision.reason}): left alone`);
     return false;
   }
 
