@@ -10,7 +10,7 @@ import type { Deadline } from '../runtime/deadline';
 export interface ComputeNode {
   /** The Pacemaker node the attribute belongs to. */
   readonly node: string;
-  /** Undefined-free: null when the value is not a report this version understands. */
+  /** The report; null when the value is not one this version understands. */
   readonly report: ComputeReport | null;
   /** Why there is no report (an unreadable value), else null. */
   readonly problem: string | null;

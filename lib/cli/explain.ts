@@ -4,6 +4,7 @@
  * NovaEvacuate's status file, and what NovaCompute reports: its host waiting for evacuations,
  * the instance restarted (or given up) by NovaCompute. Reads only.
  */
+import type { ComputeReport } from '../nova-compute/report';
 import type { Server } from '../openstack/nova-types';
 import { readStatusFile, type GivenUpInstance, type InstanceStatus, type StatusDocument } from '../evacuation/status';
 import { PRIORITY_METADATA_KEY, priorityFromMetadata } from '../evacuation/priority';
@@ -14,7 +15,6 @@ import { errorMessage } from '../runtime/errors';
 import { readComputes, reportForHost, restartsOf, type InstanceRestarts } from './computes';
 import { explainComputeLines } from './computes-format';
 import type { CommandContext } from './context';
-import type { ComputeReport } from '../nova-compute/report';
 import { NoSuchObjectError } from './errors';
 import { classifyHost } from './live';
 import { resolvePolicy } from './cluster-config';
