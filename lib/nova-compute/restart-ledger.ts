@@ -11,7 +11,9 @@
  * ledger; an unreadable or corrupt one reads as empty and says so (`problem`), for the caller
  * to log: forgetting restarts only allows more of them, it never blocks a recovery.
  *
- * Every write prunes every key to this ledger's window: keep one file per window length.
+ * Each key keeps the window it was last written with, and every write prunes each key to its
+ * own window: NovaCompute's nova-compute restarts and instance restarts may share one file
+ * even when their windows differ.
  */
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -42,39 +44,51 @@ export interface RestartLedger {
 
 const FORMAT_VERSION = 1;
 
-interface LedgerFile {
-  readonly v: typeof FORMAT_VERSION;
-  readonly keys: Record<string, number[]>;
+/** One key's restarts and the window they are pruned to. */
+export interface LedgerEntry {
+  readonly windowMs: number;
+  /** Epoch ms, oldest first. */
+  readonly at: readonly number[];
 }
 
-type Entries = Map<string, number[]>;
+interface LedgerFile {
+  readonly v: typeof FORMAT_VERSION;
+  readonly keys: Record<string, LedgerEntry>;
+}
+
+export type LedgerEntries = Map<string, LedgerEntry>;
 
 type ReadResult =
-  | { readonly kind: 'read'; readonly entries: Entries }
-  | { readonly kind: 'missing'; readonly entries: Entries }
-  | { readonly kind: 'corrupt'; readonly entries: Entries; readonly problem: string };
+  | { readonly kind: 'read'; readonly entries: LedgerEntries }
+  | { readonly kind: 'missing'; readonly entries: LedgerEntries }
+  | { readonly kind: 'corrupt'; readonly entries: LedgerEntries; readonly problem: string };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** The file's text → entries; throws on anything that is not a ledger. */
-export function parseLedger(text: string): Entries {
+export function parseLedger(text: string): LedgerEntries {
   const data = JSON.parse(text) as unknown;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
-  const file = data as Partial<LedgerFile>;
-  if (file.v !== FORMAT_VERSION) throw new Error(`format version ${String(file.v)} is not ${FORMAT_VERSION}`);
-  if (typeof file.keys !== 'object' || file.keys === null || Array.isArray(file.keys)) throw new Error('no "keys" object');
-  const entries: Entries = new Map();
-  for (const [key, times] of Object.entries(file.keys)) {
-    if (!Array.isArray(times)) throw new Error(`entry "${key}" is not a list`);
-    const valid = times.filter((time): time is number => typeof time === 'number' && Number.isFinite(time));
-    if (valid.length > 0) entries.set(key, valid.sort((a, b) => a - b));
+  if (!isRecord(data)) throw new Error('not a JSON object');
+  if (data.v !== FORMAT_VERSION) throw new Error(`format version ${String(data.v)} is not ${FORMAT_VERSION}`);
+  if (!isRecord(data.keys)) throw new Error('no "keys" object');
+  const entries: LedgerEntries = new Map();
+  for (const [key, entry] of Object.entries(data.keys)) {
+    if (!isRecord(entry) || !Array.isArray(entry.at)) throw new Error(`entry "${key}" has no list of times`);
+    const windowMs = entry.windowMs;
+    if (typeof windowMs !== 'number' || !(windowMs > 0)) throw new Error(`entry "${key}" has no window`);
+    const at = entry.at.filter((time): time is number => typeof time === 'number' && Number.isFinite(time));
+    if (at.length > 0) entries.set(key, { windowMs, at: at.sort((a, b) => a - b) });
   }
   return entries;
 }
 
-export function formatLedger(entries: Entries): string {
-  const keys: Record<string, number[]> = {};
+export function formatLedger(entries: LedgerEntries): string {
+  const keys: Record<string, LedgerEntry> = {};
   for (const key of [...entries.keys()].sort()) {
-    const times = entries.get(key);
-    if (times && times.length > 0) keys[key] = times;
+    const entry = entries.get(key);
+    if (entry && entry.at.length > 0) keys[key] = { windowMs: entry.windowMs, at: entry.at };
   }
   const file: LedgerFile = { v: FORMAT_VERSION, keys };
   return `${JSON.stringify(file)}\n`;
@@ -110,31 +124,32 @@ export function allowance(times: readonly number[], now: number, limit: number, 
 }
 
 /**
- * Union of two readings of the ledger. A time present in both is one restart, not two, so
- * each time counts as often as the reading that holds it most often.
+ * Union of two readings of the ledger (`b` the newer one: its window wins). A time present in
+ * both is one restart, not two, so each time counts as often as the reading that holds it most.
  */
-export function mergeEntries(a: Entries, b: Entries): Entries {
-  const merged: Entries = new Map();
+export function mergeEntries(a: LedgerEntries, b: LedgerEntries): LedgerEntries {
+  const merged: LedgerEntries = new Map();
   for (const key of new Set([...a.keys(), ...b.keys()])) {
     const counts = new Map<number, number>();
     for (const source of [a, b]) {
       const here = new Map<number, number>();
-      for (const time of source.get(key) ?? []) here.set(time, (here.get(time) ?? 0) + 1);
+      for (const time of source.get(key)?.at ?? []) here.set(time, (here.get(time) ?? 0) + 1);
       for (const [time, n] of here) counts.set(time, Math.max(counts.get(time) ?? 0, n));
     }
-    const times: number[] = [];
-    for (const [time, n] of counts) for (let i = 0; i < n; i++) times.push(time);
-    merged.set(key, times.sort((x, y) => x - y));
+    const at: number[] = [];
+    for (const [time, n] of counts) for (let i = 0; i < n; i++) at.push(time);
+    const windowMs = (b.get(key) ?? a.get(key))?.windowMs ?? 0;
+    merged.set(key, { windowMs, at: at.sort((x, y) => x - y) });
   }
   return merged;
 }
 
-/** Drops the times that left the window; a key with none left goes. */
-export function pruneEntries(entries: Entries, now: number, windowMs: number): Entries {
-  const pruned: Entries = new Map();
-  for (const [key, times] of entries) {
-    const kept = insideWindow(times, now, windowMs);
-    if (kept.length > 0) pruned.set(key, kept);
+/** Drops the times that left their key's window; a key with none left goes. */
+export function pruneEntries(entries: LedgerEntries, now: number): LedgerEntries {
+  const pruned: LedgerEntries = new Map();
+  for (const [key, entry] of entries) {
+    const at = insideWindow(entry.at, now, entry.windowMs);
+    if (at.length > 0) pruned.set(key, { windowMs: entry.windowMs, at });
   }
   return pruned;
 }
@@ -167,22 +182,28 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 export async function openRestartLedger(path: string, limit: number, windowMs: number): Promise<RestartLedger> {
   const first = await readEntries(path);
   let entries = first.entries;
+  // Records of one ledger are written one after the other: they share a temporary file.
+  let writing: Promise<void> = Promise.resolve();
+  const write = async (key: string, now: number): Promise<void> => {
+    // Merge with what is on disk now, in case another run wrote since we read it.
+    const merged = mergeEntries((await readEntries(path)).entries, entries);
+    merged.set(key, { windowMs, at: [...(merged.get(key)?.at ?? []), now].sort((a, b) => a - b) });
+    const pruned = pruneEntries(merged, now);
+    await writeAtomically(path, formatLedger(pruned));
+    entries = pruned;
+  };
   return {
     path,
     limit,
     windowMs,
     loaded: first.kind,
     problem: first.kind === 'corrupt' ? first.problem : undefined,
-    history: (key) => [...(entries.get(key) ?? [])],
-    allowed: (key, now) => allowance(entries.get(key) ?? [], now, limit, windowMs),
-    async record(key, now) {
-      // Merge with what is on disk now, in case another run wrote since we read it.
-      const current = await readEntries(path);
-      const merged = mergeEntries(current.entries, entries);
-      merged.set(key, [...(merged.get(key) ?? []), now].sort((a, b) => a - b));
-      const pruned = pruneEntries(merged, now, windowMs);
-      await writeAtomically(path, formatLedger(pruned));
-      entries = pruned;
+    history: (key) => [...(entries.get(key)?.at ?? [])],
+    allowed: (key, now) => allowance(entries.get(key)?.at ?? [], now, limit, windowMs),
+    record(key, now) {
+      const done = writing.then(() => write(key, now));
+      writing = done.catch(() => undefined);
+      return done;
     },
   };
 }

@@ -153,7 +153,7 @@ describe('watchInstances', () => {
     nova.onRestart = () => onDisk.push(JSON.parse(readFileSync(join(dir, 'ledger.json'), 'utf8')));
     const report = await watchInstances(deps());
     expect(nova.calls).toEqual([`list ${HOST}`, 'actions b', 'start b']);
-    expect(onDisk).toEqual([{ v: 1, keys: { [instanceLedgerKey('b')]: [T0] } }]);
+    expect(onDisk).toEqual([{ v: 1, keys: { [instanceLedgerKey('b')]: { windowMs: HOUR, at: [T0] } } }]);
     expect(report.restarted).toEqual([
       expect.objectContaining({ id: 'b', name: 'vm-b', method: 'start', count: 1, evidence: expect.stringMatching(/power sync/) }),
     ]);

@@ -47,8 +47,8 @@ describe('allowance', () => {
 describe('file format', () => {
   it('round-trips and sorts', () => {
     const entries = new Map([
-      ['nova-compute', [3, 1, 2].sort((a, b) => a - b)],
-      ['instance:a', [5]],
+      ['nova-compute', { windowMs: HOUR, at: [1, 2, 3] }],
+      ['instance:a', { windowMs: 2 * HOUR, at: [5] }],
     ]);
     expect(parseLedger(formatLedger(entries))).toEqual(entries);
   });
@@ -58,25 +58,29 @@ describe('file format', () => {
     ['an array', '[]'],
     ['another version', '{"v":2,"keys":{}}'],
     ['keys missing', '{"v":1}'],
-    ['a key that is not a list', '{"v":1,"keys":{"a":5}}'],
+    ['an entry that is a bare list', '{"v":1,"keys":{"a":[1]}}'],
+    ['an entry without a window', '{"v":1,"keys":{"a":{"at":[1]}}}'],
+    ['an entry with a zero window', '{"v":1,"keys":{"a":{"windowMs":0,"at":[1]}}}'],
   ])('rejects %s', (_name, text) => {
     expect(() => parseLedger(text)).toThrow();
   });
 
-  it('drops non-numbers inside a list', () => {
-    expect(parseLedger('{"v":1,"keys":{"a":[2,"x",null,1],"b":["y"]}}')).toEqual(new Map([['a', [1, 2]]]));
+  it('drops non-numbers inside a list, and keys left empty', () => {
+    expect(parseLedger('{"v":1,"keys":{"a":{"windowMs":10,"at":[2,"x",null,1]},"b":{"windowMs":10,"at":["y"]}}}')).toEqual(
+      new Map([['a', { windowMs: 10, at: [1, 2] }]]),
+    );
   });
 
-  it('merges two readings without doubling shared times', () => {
-    const a = new Map([['k', [1, 2, 2]]]);
+  it("merges two readings without doubling shared times; the newer reading's window wins", () => {
+    const a = new Map([['k', { windowMs: 10, at: [1, 2, 2] }]]);
     const b = new Map([
-      ['k', [2, 3]],
-      ['j', [9]],
+      ['k', { windowMs: 20, at: [2, 3] }],
+      ['j', { windowMs: 20, at: [9] }],
     ]);
     expect(mergeEntries(a, b)).toEqual(
       new Map([
-        ['k', [1, 2, 2, 3]],
-        ['j', [9]],
+        ['k', { windowMs: 20, at: [1, 2, 2, 3] }],
+        ['j', { windowMs: 20, at: [9] }],
       ]),
     );
   });
@@ -118,7 +122,29 @@ describe('openRestartLedger', () => {
     await ledger.record('instance:a', T0 + 2 * HOUR);
     expect(ledger.history('instance:a')).toEqual([T0 + 2 * HOUR]);
     expect(ledger.history('instance:old')).toEqual([]);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ v: 1, keys: { 'instance:a': [T0 + 2 * HOUR] } });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ v: 1, keys: { 'instance:a': { windowMs: HOUR, at: [T0 + 2 * HOUR] } } });
+  });
+
+  it('two ledgers with different windows share a file: each key is pruned to its own window', async () => {
+    const path = join(dir, 'ledger.json');
+    const compute = await openRestartLedger(path, 3, 10 * HOUR);
+    const instances = await openRestartLedger(path, 3, HOUR);
+    await compute.record('nova-compute', T0);
+    await instances.record('instance:a', T0);
+    // Two hours later an instance record prunes instance:a, but not nova-compute's 10 h window.
+    await instances.record('instance:b', T0 + 2 * HOUR);
+    const again = await openRestartLedger(path, 3, 10 * HOUR);
+    expect(again.history('nova-compute')).toEqual([T0]);
+    expect(again.history('instance:a')).toEqual([]);
+    expect(again.history('instance:b')).toEqual([T0 + 2 * HOUR]);
+  });
+
+  it('records made at once are written one after the other, none lost', async () => {
+    const path = join(dir, 'ledger.json');
+    const ledger = await openRestartLedger(path, 10, HOUR);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => ledger.record(`instance:${n}`, T0 + n)));
+    const again = await openRestartLedger(path, 10, HOUR);
+    for (const n of [1, 2, 3, 4, 5]) expect(again.history(`instance:${n}`)).toEqual([T0 + n]);
   });
 
   it('keeps what another run wrote since it read the file', async () => {
@@ -133,7 +159,7 @@ describe('openRestartLedger', () => {
 
   it.each([
     ['garbage', 'not json at all'],
-    ['a truncated write', '{"v":1,"keys":{"instance:a":[17'],
+    ['a truncated write', '{"v":1,"keys":{"instance:a":{"windowMs":3600000,"at":[17'],
     ['an empty file', ''],
   ])('a corrupt file (%s) reads as empty with a problem to log, and is replaced on the next write', async (_name, text) => {
     const path = join(dir, 'ledger.json');
@@ -152,7 +178,7 @@ describe('openRestartLedger', () => {
     const path = join(dir, 'ledger.json');
     const ledger = await openRestartLedger(path, 3, HOUR);
     await ledger.record('instance:a', T0);
-    writeFileSync(`${path}.99999.tmp`, '{"v":1,"keys":{"instance:a":[');
+    writeFileSync(`${path}.99999.tmp`, '{"v":1,"keys":{"instance:a":{"windowMs":1,"at":[');
     const again = await openRestartLedger(path, 3, HOUR);
     expect(again.history('instance:a')).toEqual([T0]);
   });
