@@ -92,9 +92,15 @@ export function systemdSupervisor(options: SystemdSupervisorOptions): NovaComput
       }
       // `activating` is a start still under way (Type=notify before READY=1): wait for it.
       let settledSince: number | undefined;
+      let now = 'activating';
       const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
       for (;;) {
-        const now = await state(deadline.budget(CALL_CAP_MS));
+        try {
+          now = await state(deadline.budget(CALL_CAP_MS));
+        } catch (error) {
+          if (!(error instanceof DeadlineError)) throw error;
+          throw new DeadlineError(`${unit} still ${now} at the deadline (${error.message})`, { cause: error });
+        }
         if (now === 'active') {
           settledSince ??= Date.now();
           if (Date.now() - settledSince >= settleMs) break;
