@@ -105,3 +105,142 @@ describe('NovaCompute on a node that was never fenced', () => {
     expect((await service('cmp-c')).computeSessionsOpen).toBe(0);
   });
 });
+
+describe('NovaCompute on a node back from fencing', () => {
+  /** Kill cmp-a, fence it with the built fence_compute, evacuate its instances, boot it without nova-compute. */
+  async function fenceAndEvacuate(n: ComputeNode): Promise<string[]> {
+    await sim.killHost(n.host);
+    await waitForService(sim, n.host, 'down');
+    const fenced = await fenceOff(n, sim);
+    expect(fenced.code).toBe(0);
+    expect(readMark(n)).toBe('yes');
+    const moved = await evacuateAll(n.host);
+    expect(moved.length).toBeGreaterThan(0);
+    await sim.reviveHost(n.host, { compute: false });
+    return moved;
+  }
+
+  test('the rebuild race: start holds nova-compute back while Nova still rebuilds, even with the attribute already "no"', async () => {
+    sim = await smallSim({ rebuildSec: 4 });
+    const n = node('cmp-a');
+    await fenceAndEvacuate(n);
+    setMark(n, 'no'); // as the classic NovaEvacuate does after its HTTP 200s
+
+    // Watch the cloud while start runs: nova-compute must never run while an evacuation is in flight.
+    let overlaps = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const inFlight = (await migrationsFrom('cmp-a')).filter((m) => ['accepted', 'pre-migrating', 'running'].includes(m.status));
+        if (inFlight.length > 0 && (await service('cmp-a')).compute === 'running') overlaps++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const r = await runCompute('NovaCompute', 'start', n, { timeoutSec: 40 });
+    watching = false;
+    await watcher;
+
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Waiting for pending evacuations: \d+ evacuation\(s\) from it are still in progress in Nova/);
+    expect(overlaps).toBe(0);
+    const h = await service('cmp-a');
+    expect(h.compute).toBe('running');
+    expect(h.service).toMatchObject({ forced_down: false, status: 'enabled', state: 'up' });
+    expect(['', undefined]).toContain(readMark(n));
+    expect((await migrationsFrom('cmp-a')).every((m) => m.status === 'completed')).toBe(true);
+    expect((await sim.oracle()).ok).toBe(true);
+    expect(readReport(n)).toMatchObject({ phase: 'running' });
+  });
+
+  test('waits for the attribute: "yes" holds start, "no" lets it go; the evacuation delay runs only after real evacuations', async () => {
+    sim = await smallSim();
+    const n = node('cmp-a', { extra: { OCF_RESKEY_evacuation_delay: '3' } });
+    await fenceAndEvacuate(n);
+    await sim.waitFor(async () => (await migrationsFrom('cmp-a')).every((m) => m.status === 'done'), { what: 'rebuilds done' });
+
+    const starting = runCompute('NovaCompute', 'start', n, { timeoutSec: 40 });
+    await sim.waitFor(async () => readReport(n)?.phase === 'waiting', { what: 'the agent to report waiting' });
+    expect((await service('cmp-a')).compute).toBe('stopped');
+    setMark(n, 'no');
+    const r = await starting;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/attribute evacuate="yes"/);
+    expect(r.stderr).toMatch(/holding nova-compute back [1-3] s more \(evacuation_delay\)/);
+    expect((await service('cmp-a')).service).toMatchObject({ forced_down: false, status: 'enabled' });
+    expect(['', undefined]).toContain(readMark(n));
+  });
+
+  test('a deleted attribute does not hang start (the classic nova-compute-wait waited for "no" until its timeout)', async () => {
+    sim = await smallSim();
+    const n = node('cmp-a');
+    await fenceAndEvacuate(n);
+    await sim.waitFor(async () => (await migrationsFrom('cmp-a')).every((m) => m.status === 'done'), { what: 'rebuilds done' });
+    // An operator (or a remote node's reconnect) wiped the transient attribute.
+    rmSync(n.env.NOVA_HA_STANDIN_ATTRS as string, { force: true });
+    const r = await runCompute('NovaCompute', 'start', n, { timeoutSec: 30 });
+    expect(r.code).toBe(0);
+    // Fenced all the same (fence_compute's reason in Nova): unfenced.
+    expect((await service('cmp-a')).service).toMatchObject({ forced_down: false, status: 'enabled', state: 'up' });
+  });
+
+  test('a reserved host is unfenced but stays disabled with its reserved reason', async () => {
+    sim = await smallSim();
+    const n = node('cmp-d');
+    await sim.killHost('cmp-d');
+    await waitForService(sim, 'cmp-d', 'down');
+    expect((await fenceOff(n, sim)).code).toBe(0);
+    await sim.reviveHost('cmp-d', { compute: false });
+    setMark(n, 'no');
+    const r = await runCompute('NovaCompute', 'start', n);
+    expect(r.code).toBe(0);
+    const s = (await service('cmp-d')).service;
+    expect(s.forced_down).toBe(false);
+    expect(s.status).toBe('disabled');
+    expect(s.disabled_reason).toBe('reserved host for instance HA');
+    expect(r.stderr).toMatch(/reserved host: forced-down cleared, left disabled/);
+  });
+
+  test('the start deadline is honoured while evacuations stay pending: exit 1 with the reason', async () => {
+    sim = await smallSim();
+    const n = node('cmp-a');
+    await fenceAndEvacuate(n);
+    const began = Date.now();
+    const r = await runCompute('NovaCompute', 'start', n, { timeoutSec: 6 });
+    expect(r.code).toBe(1);
+    expect(Date.now() - began).toBeLessThan(6_000);
+    expect(r.stdout + r.stderr).toMatch(/ocf-exit-reason:still waiting for evacuations when the start deadline came: its evacuation is not finished \(attribute evacuate="yes"/);
+    expect((await service('cmp-a')).compute).toBe('stopped');
+  });
+});
+
+describe('NovaCompute when the control plane is down', () => {
+  test('Keystone failing during start: start waits and succeeds once it answers', async () => {
+    sim = await smallSim();
+    await sim.stopCompute('cmp-c');
+    const n = node('cmp-c');
+    const fault = await sim.injectFault({ kind: 'http-error', route: 'POST /v3/auth/tokens', status: 503, count: 3 });
+    const r = await runCompute('NovaCompute', 'start', n, { timeoutSec: 30 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Waiting for Keystone and Nova/);
+    await sim.clearFaults(fault.id);
+  });
+
+  test('Keystone unreachable until the deadline: exit 1 naming the URL, nova-compute not started', async () => {
+    sim = await smallSim();
+    const n = node('cmp-c', { extra: { OCF_RESKEY_auth_url: 'http://127.0.0.1:9/identity/v3' } });
+    const r = await runCompute('NovaCompute', 'start', n, { timeoutSec: 5 });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/ocf-exit-reason:.*127\.0\.0\.1:9/);
+  });
+
+  test('Nova failing during a monitor: level 10 still answers success with a warning', async () => {
+    sim = await smallSim();
+    await sim.stopCompute('cmp-c');
+    const n = node('cmp-c');
+    expect((await runCompute('NovaCompute', 'start', n)).code).toBe(0);
+    await sim.injectFault({ kind: 'http-error', route: 'GET /v2.1/os-services', status: 500 });
+    const r = await runCompute('NovaCompute', 'monitor', n, { env: { OCF_RESKEY_CRM_meta_interval: '60000', OCF_CHECK_LEVEL: '10' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Nova not consulted/);
+  });
+});

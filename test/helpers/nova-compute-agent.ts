@@ -65,7 +65,7 @@ export function computeNode(
   return { work, host, conf, env };
 }
 
-/** Runs one action of a built compute agent; `timeoutSec` is also Pacemaker's operation timeout. */
+/** Runs one action of a built compute agent (spawned, never spawnSync: the simulator may run in this process); `timeoutSec` is also Pacemaker's operation timeout. */
 export function runCompute(
   agent: ComputeAgentName,
   action: string,
@@ -106,8 +106,8 @@ export function readReport(node: ComputeNode): Record<string, unknown> | undefin
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** fence_compute -o off for the host, as pacemaker-fenced runs it (options on stdin). */
-export function fenceOff(node: ComputeNode, sim: RunningSim): CapturedRun & { status: number | null } {
+/** fence_compute -o off for the host, as pacemaker-fenced runs it (options on stdin); async: the sim may run in this process. */
+export function fenceOff(node: ComputeNode, sim: RunningSim): Promise<CapturedRun> {
   const stdin = [
     'action=off',
     `plug=${node.host}`,
@@ -118,6 +118,7 @@ export function fenceOff(node: ComputeNode, sim: RunningSim): CapturedRun & { st
     'region_name=RegionOne',
     '',
   ].join('\n');
-  const r = spawnSync(agentPaths.FENCE, [], { env: { ...node.env }, input: stdin, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const child = spawn(agentPaths.FENCE, [], { env: { ...node.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin?.end(stdin);
+  return capture(child, 60_000);
 }
