@@ -18,6 +18,7 @@ import type { Deadline } from '../runtime/deadline';
 import { AgentError, DeadlineError, NotInstalledError, errorMessage } from '../runtime/errors';
 import type { Log } from '../runtime/log';
 import { splitCommandLine } from './command-line';
+import { withoutPacemakerVariables } from './run-bounded';
 import { readPidFile, removePidFile, writePidFile } from './pid-file';
 import { PROC_ROOT, isLive, listProcesses, readProcess, runsExecutable, type ProcessInfo } from './proc';
 import type { NovaComputeProcess, NovaComputeStatus } from './supervisor';
@@ -48,9 +49,6 @@ export interface CommandSupervisorOptions {
   readonly procRoot?: string;
   readonly passwdPath?: string;
 }
-
-/** Variables Pacemaker sets for its agents; none of them is nova-compute's business. */
-const PACEMAKER_VARIABLE = /^(OCF_|CRM_|HA_|PCMK_)/;
 
 const DEFAULT_SETTLE_MS = 1_000;
 const DEFAULT_KILL_MARGIN_MS = 2_000;
@@ -185,12 +183,7 @@ function launchPlan(
 
 /** The agent's environment without Pacemaker's variables, plus what the classic agent set. */
 export function childEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && !PACEMAKER_VARIABLE.test(key)) clean[key] = value;
-  }
-  clean.LIBGUESTFS_ATTACH_METHOD = 'appliance';
-  return clean;
+  return { ...withoutPacemakerVariables(env), LIBGUESTFS_ATTACH_METHOD: 'appliance' };
 }
 
 /** The console log opened for appending (its directory created), or /dev/null when it cannot be. */

@@ -2,7 +2,7 @@
  * The pid file of a nova-compute the agent runs as a command: written atomically (a reader
  * never sees half a number), world-readable like any pid file, its directory created on demand.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** The pid in the file, or undefined when the file is missing or holds no positive integer. */
@@ -25,6 +25,7 @@ export function writePidFile(path: string, pid: number): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, `${pid}\n`, { mode: 0o644 });
+    chmodSync(temporary, 0o644); // whatever the umask
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });

@@ -1,6 +1,6 @@
 /**
  * Runs a short helper command (systemctl, getent) with a hard timeout and captures its output.
- * argv only, never a shell. It reports instead of throwing, so each caller decides what a
+ * argv only, never a shell, and without Pacemaker's variables. It reports instead of throwing, so each caller decides what a
  * missing tool, a timeout or an exit code means for it.
  */
 import { execFile } from 'node:child_process';
@@ -13,6 +13,17 @@ export interface BoundedResult {
   readonly timedOut: boolean;
   /** The executable was not found (ENOENT) or may not be run (EACCES). */
   readonly missing: boolean;
+}
+
+/** Variables Pacemaker sets for its agents (OCF_RESKEY_* holds the agent's secrets): no child needs them. */
+const PACEMAKER_VARIABLE = /^(OCF_|CRM_|HA_|PCMK_)/;
+
+export function withoutPacemakerVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !PACEMAKER_VARIABLE.test(key)) clean[key] = value;
+  }
+  return clean;
 }
 
 /** Output beyond this is cut: these tools print a few lines. */
@@ -31,7 +42,7 @@ export function runBounded(
     execFile(
       file,
       [...args],
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_BUFFER, env, encoding: 'utf8' },
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_BUFFER, env: withoutPacemakerVariables(env), encoding: 'utf8' },
       (error, stdout, stderr) => {
         const failure = error as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
         const code = failure?.code;
