@@ -346,7 +346,7 @@ function buildRecords(servers: readonly Server[], ledger: RestartLedger, state: 
   const refused = new Map(state.refused.map((item) => [item.id, item.error]));
   const records: InstanceRestartRecord[] = [];
   for (const server of servers) {
-    const at = ledger.history(instanceLedgerKey(server.id)).filter((time) => now - time < ledger.windowMs);
+    const at = ledger.recent(instanceLedgerKey(server.id), now);
     const lastError = refused.get(server.id);
     if (at.length === 0 && !gaveUp.has(server.id) && lastError === undefined) continue;
     records.push({ id: server.id, name: server.name, at, gaveUp: gaveUp.has(server.id), ...(lastError !== undefined ? { lastError } : {}) });

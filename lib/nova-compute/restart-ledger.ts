@@ -36,6 +36,8 @@ export interface RestartLedger {
   readonly problem: string | undefined;
   /** Recorded restart times of `key`, epoch ms, oldest first (pruned to the window on write). */
   history(key: string): number[];
+  /** The times of `key` still inside this ledger's window at `now`, oldest first (for reports). */
+  recent(key: string, now: number): number[];
   /** Whether one more restart of `key` fits: fewer than `limit` inside the window at `now`. */
   allowed(key: string, now: number): RestartAllowance;
   /** Adds a restart of `key` at `now` and writes the ledger atomically before resolving. */
@@ -199,6 +201,7 @@ export async function openRestartLedger(path: string, limit: number, windowMs: n
     loaded: first.kind,
     problem: first.kind === 'corrupt' ? first.problem : undefined,
     history: (key) => [...(entries.get(key)?.at ?? [])],
+    recent: (key, now) => insideWindow(entries.get(key)?.at ?? [], now, windowMs),
     allowed: (key, now) => allowance(entries.get(key)?.at ?? [], now, limit, windowMs),
     record(key, now) {
       const done = writing.then(() => write(key, now));

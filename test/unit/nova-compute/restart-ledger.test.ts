@@ -105,6 +105,8 @@ describe('openRestartLedger', () => {
     await ledger.record('instance:a', T0 + 2000);
     expect(ledger.allowed('instance:a', T0 + 3000)).toEqual({ allowed: false, count: 3, retryAt: T0 + HOUR });
     expect(ledger.allowed('instance:a', T0 + HOUR)).toEqual({ allowed: true, count: 2 });
+    expect(ledger.recent('instance:a', T0 + HOUR)).toEqual([T0 + 1000, T0 + 2000]);
+    expect(ledger.history('instance:a')).toEqual([T0, T0 + 1000, T0 + 2000]);
 
     const again = await openRestartLedger(path, 3, HOUR);
     expect(again.loaded).toBe('read');
