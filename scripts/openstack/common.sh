@@ -80,8 +80,18 @@ pid_of() {
   local file=$RUN/$1.pid pid
   [[ -r $file ]] || return 0
   pid=$(<"$file")
-  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && echo "$pid"
-  return 0
+  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 0
+  # A pid file outlives its process; the start time tells a recycled pid from ours.
+  if [[ -r $RUN/$1.start && $(start_time "$pid") != "$(<"$RUN/$1.start")" ]]; then return 0; fi
+  echo "$pid"
+}
+
+# start_time PID: the kernel's start time of PID (field 22 of /proc/PID/stat).
+start_time() {
+  local stat
+  stat=$(<"/proc/$1/stat") 2>/dev/null || return 0
+  stat=${stat##*) }
+  cut -d' ' -f20 <<<"$stat"
 }
 
 # alive PID: the process exists and is not a zombie (reaping orphans is up to pid 1, which on
@@ -99,6 +109,7 @@ spawn() {
   shift
   setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
+  start_time $! >"$RUN/$name.start"
 }
 
 # stop_groups SECONDS NAME...: TERM to each named process group, KILL whatever is left after

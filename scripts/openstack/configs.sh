@@ -34,8 +34,14 @@ key_repository = $OS_DIR/keystone/fernet-keys
 key_repository = $OS_DIR/keystone/fernet-keys
 [credential]
 key_repository = $OS_DIR/keystone/credential-keys
+# An in-process cache: without one every request re-reads tokens, roles and the catalog from
+# the database and costs ~1.3 s on a busy 2-core machine instead of ~0.05 s.
 [cache]
-enabled = false
+enabled = true
+backend = dogpile.cache.memory
+[identity]
+# bcrypt's default cost makes every password check ~0.3 s of CPU; a lab needs no such cost.
+password_hash_rounds = 4
 CONF
 
   cat >"$ETC/placement/placement.conf" <<CONF

@@ -48,3 +48,70 @@ migrate_schemas() {
   for f in "${failed[@]}"; do tail -n 20 "$LOGS/$f-db.log" >&2; done
   ((${#failed[@]} == 0)) || die "database setup failed: ${failed[*]} (logs in $LOGS)"
 }
+
+# ---- Keystone over HTTP: the admin token and the seeding that goes into the snapshot -------
+
+KEYSTONE=http://127.0.0.1:$KEYSTONE_PORT/v3
+TOKEN=
+
+# api METHOD URL [JSON]: one call with the admin token ($TOKEN); the body on stdout.
+api() {
+  local method=$1 url=$2 body=${3:-}
+  local args=(-sS -m 30 --fail-with-body -X "$method" -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json')
+  [[ -n $body ]] && args+=(--data "$body")
+  curl "${args[@]}" "$url"
+}
+
+admin_token() {
+  curl -sS -m 30 --fail-with-body -D - -o /dev/null -H 'Content-Type: application/json' --data \
+    "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"},\"password\":\"$ADMIN_PASSWORD\"}}},\"scope\":{\"project\":{\"name\":\"admin\",\"domain\":{\"name\":\"Default\"}}}}}" \
+    "$KEYSTONE/auth/tokens" | awk -F': ' 'tolower($1) == "x-subject-token" { sub(/\r$/, "", $2); print $2 }'
+}
+
+keystone_answers() { curl -sf -m 5 "$KEYSTONE" >/dev/null; }
+
+start_keystone() {
+  spawn keystone env OS_KEYSTONE_CONFIG_DIR="$ETC/keystone" OS_KEYSTONE_CONFIG_FILES=keystone.conf \
+    "$PY" "$OS_HELPERS/wsgi_serve.py" $KEYSTONE_PORT keystone.server.wsgi:initialize_public_application
+}
+
+add_service() {
+  local type=$1 name=$2 url=$3 id iface
+  id=$(api POST "$KEYSTONE/services" "{\"service\":{\"type\":\"$type\",\"name\":\"$name\"}}" | jq -r .service.id)
+  for iface in public internal admin; do
+    api POST "$KEYSTONE/endpoints" \
+      "{\"endpoint\":{\"service_id\":\"$id\",\"interface\":\"$iface\",\"url\":\"$url\",\"region_id\":\"$REGION\"}}" >/dev/null
+  done
+}
+
+# seed_keystone FILE: the catalog (nova finds placement, glance and neutron through it), a
+# second project and user (demo, role member) and the admin's application credential. Each
+# call costs Keystone a second or two on a busy 2-core machine, hence done once per snapshot.
+# The ids go to FILE (sourced by later starts).
+seed_keystone() {
+  local file=$1 demo_project demo_user member admin_user admin_project secret appcred
+  TOKEN=$(admin_token)
+  [[ -n $TOKEN ]] || die "no admin token from Keystone"
+  add_service compute nova "http://127.0.0.1:$NOVA_PORT/v2.1"
+  add_service placement placement "http://127.0.0.1:$PLACEMENT_PORT"
+  add_service image glance "http://127.0.0.1:$GLANCE_PORT"
+  add_service network neutron "http://127.0.0.1:$NEUTRON_PORT"
+  demo_project=$(api POST "$KEYSTONE/projects" '{"project":{"name":"demo","domain_id":"default"}}' | jq -r .project.id)
+  demo_user=$(api POST "$KEYSTONE/users" \
+    "{\"user\":{\"name\":\"demo\",\"domain_id\":\"default\",\"password\":\"$DEMO_PASSWORD\",\"default_project_id\":\"$demo_project\"}}" |
+    jq -r .user.id)
+  member=$(api GET "$KEYSTONE/roles?name=member" | jq -r '.roles[0].id')
+  api PUT "$KEYSTONE/projects/$demo_project/users/$demo_user/roles/$member" >/dev/null
+  admin_user=$(api GET "$KEYSTONE/users?name=admin" | jq -r '.users[0].id')
+  admin_project=$(api GET "$KEYSTONE/projects?name=admin" | jq -r '.projects[0].id')
+  secret=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  appcred=$(api POST "$KEYSTONE/users/$admin_user/application_credentials" \
+    "{\"application_credential\":{\"name\":\"nova-ha\",\"secret\":\"$secret\",\"description\":\"nova-ha lab\"}}" |
+    jq -r .application_credential.id)
+  [[ $appcred =~ ^[0-9a-f]{32}$ ]] || die "no application credential from Keystone"
+  (
+    umask 077
+    printf 'DEMO_PROJECT=%s\nDEMO_USER=%s\nADMIN_USER=%s\nADMIN_PROJECT=%s\nAPPCRED_ID=%s\nAPPCRED_SECRET=%s\n' \
+      "$demo_project" "$demo_user" "$admin_user" "$admin_project" "$appcred" "$secret" >"$file"
+  )
+}
