@@ -20,7 +20,7 @@ import type { Log } from '../runtime/log';
 import { splitCommandLine } from './command-line';
 import { withoutPacemakerVariables } from './run-bounded';
 import { readPidFile, removePidFile, writePidFile } from './pid-file';
-import { PROC_ROOT, isLive, listProcesses, readProcess, runsExecutable, type ProcessInfo } from './proc';
+import { PROC_ROOT, commandIdentity, isLive, listProcesses, readProcess, runsExecutable, type ProcessInfo } from './proc';
 import type { NovaComputeProcess, NovaComputeStatus } from './supervisor';
 import { lookupUser, type UserAccount } from './user-account';
 
@@ -62,7 +62,10 @@ export function commandSupervisor(options: CommandSupervisorOptions): NovaComput
   const resolved = resolveExecutable(executable, options.env ?? process.env);
   const procRoot = options.procRoot ?? PROC_ROOT;
   const matchBy = options.matchBy ?? 'basename';
-  const matches = (info: ProcessInfo): boolean => runsExecutable(info.argv, executable, resolved, matchBy);
+  // An interpreter's command (`python3 /usr/bin/nova-compute`) is recognised by its script.
+  const identity = commandIdentity(argv) ?? executable;
+  const identityPath = identity === executable ? resolved : identity;
+  const matches = (info: ProcessInfo): boolean => runsExecutable(info.argv, identity, identityPath, matchBy);
   const description = `${options.command} as ${options.user} (pid file ${options.pidFile})`;
 
   /** The running nova-compute: the pid file's, else one found in /proc (adopted). */

@@ -116,6 +116,17 @@ export function runsExecutable(
   return argv.slice(1, 1 + SCRIPT_SEARCH_DEPTH).some(names);
 }
 
+/**
+ * What a command line runs, as runsExecutable should look for it: its executable, or, when
+ * the executable is an interpreter (`/usr/bin/python3 /usr/bin/nova-compute`), the script it
+ * runs: matching the interpreter would take every Python process for nova-compute.
+ */
+export function commandIdentity(argv: readonly string[]): string | undefined {
+  const first = argv[0];
+  if (first === undefined || !INTERPRETER.test(basename(first))) return first;
+  return argv.slice(1, 1 + SCRIPT_SEARCH_DEPTH).find((arg) => !arg.startsWith('-') && arg.includes('/')) ?? first;
+}
+
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');

@@ -142,6 +142,22 @@ describe('commandSupervisor with a real process', () => {
     expect(lines.join('\n')).toContain('already stopped');
   });
 
+  test('an interpreter command (sh script) is recognised by its script, not by sh', async () => {
+    const options = { ...setup('normal') };
+    const supervisor = commandSupervisor({ ...options, command: `/bin/sh ${executable} --debug` });
+    const pid = remember((await supervisor.start(Deadline.in(15_000), memoryLog(lines))).pid);
+    expect(await supervisor.status()).toMatchObject({ running: true, pid, detail: `pid ${pid}` });
+    const other = spawn('/bin/sh', ['-c', 'sleep 30'], { stdio: 'ignore' }); // another sh: never nova-compute
+    try {
+      await supervisor.stop(Deadline.in(10_000), memoryLog(lines));
+      expect(alive(pid)).toBe(false);
+      expect(await supervisor.status()).toMatchObject({ running: false });
+      expect(alive(other.pid as number)).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
   test('a process that ignores SIGTERM is killed before the deadline', async () => {
     const options = setup('ignoreTerm');
     const supervisor = commandSupervisor(options);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { libvirtDaemonsRunning } from '../../../lib/nova-compute/libvirt';
-import { isLive, listProcesses, parseCmdline, parseStat, readProcess, runsExecutable } from '../../../lib/nova-compute/proc';
+import { commandIdentity, isLive, listProcesses, parseCmdline, parseStat, readProcess, runsExecutable } from '../../../lib/nova-compute/proc';
 import { addProcess } from './proc-fixture';
 
 describe('parseStat', () => {
@@ -105,5 +105,22 @@ describe('fake /proc', () => {
 
   test('libvirt against the real /proc: nothing named like that runs here', () => {
     expect(libvirtDaemonsRunning(['no-such-daemon-xyz'])).toEqual([]);
+  });
+});
+
+describe('commandIdentity', () => {
+  const cases: [string, string[], string | undefined][] = [
+    ['a plain executable', ['/usr/bin/nova-compute', '--config-file', 'x'], '/usr/bin/nova-compute'],
+    ['python runs the script: the script', ['/usr/bin/python3', '/usr/bin/nova-compute'], '/usr/bin/nova-compute'],
+    ['options before the script', ['python3', '-s', '/opt/venv/bin/nova-compute'], '/opt/venv/bin/nova-compute'],
+    ['an interpreter without a script path stays itself', ['python3', '-m', 'nova.cmd.compute'], 'python3'],
+    ['empty', [], undefined],
+  ];
+  test.each(cases)('%s', (_name, argv, expected) => expect(commandIdentity(argv)).toBe(expected));
+
+  test('a python command never takes another python program for nova-compute', () => {
+    const identity = commandIdentity(['/usr/bin/python3', '/usr/bin/nova-compute'])!;
+    expect(runsExecutable(['/usr/bin/python3', '/usr/bin/glance-api'], identity)).toBe(false);
+    expect(runsExecutable(['/usr/bin/python3', '/usr/bin/nova-compute', '--config-file', 'x'], identity)).toBe(true);
   });
 });
