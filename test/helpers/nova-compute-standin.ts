@@ -83,7 +83,7 @@ export interface StandinRun {
   pid: number;
   /** Resolves when it reports the session open (rejects if it exits first). */
   running: Promise<void>;
-  /** Resolves when it exits. */
+  /** Resolves when it has exited and its output is read. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stdout(): string;
   stderr(): string;
@@ -105,7 +105,8 @@ export function startStandin(
   let err = '';
   let onRunning: () => void = () => undefined;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': by then its output has been read to the end.
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const running = new Promise<void>((resolve, reject) => {
     onRunning = resolve;

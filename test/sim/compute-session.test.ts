@@ -97,10 +97,14 @@ describe('revive without nova-compute', () => {
   test('a power loss is remembered across a start that dies before its power sync', async () => {
     await sim.killHost('cmp-c');
     await sim.reviveHost('cmp-c', { compute: false });
+    // This first nova-compute dies long before its sync would run, however loaded the machine.
+    const timing = sim.cloud!.timing;
+    timing.reviveCleanupSec = 3600;
     const handle = await sim.openComputeSession('cmp-c');
     handle.close();
     await waitForCompute(sim, 'cmp-c', false);
     expect((await host('cmp-c')).powerLost).toBe(true);
+    timing.reviveCleanupSec = 1;
     await sim.startCompute('cmp-c');
     await sim.waitFor(async () => !(await host('cmp-c')).powerLost, { what: 'the power sync' });
     expect(await server('ccccccc3-0000-4000-8000-000000000001')).toMatchObject({ status: 'SHUTOFF' });
