@@ -254,11 +254,19 @@ describe('instance actions', () => {
     expect((await api.nova('POST', `/servers/${crashedId}/action`, '2.1', { reboot: { type: 'SOFT' } })).status).toBe(409);
     const hard = await api.nova('POST', `/servers/${crashedId}/action`, '2.1', { reboot: { type: 'HARD' } });
     expect(hard.status).toBe(202);
-    // Nova's state map has no reboot status for a stopped instance: SHUTOFF with the task set.
-    expect((await api.nova('GET', `/servers/${crashedId}`)).body.server).toMatchObject({ status: 'SHUTOFF', 'OS-EXT-STS:task_state': 'rebooting_hard' });
     await waitServer(crashedId, (s) => s.status === 'ACTIVE');
     const after = await api.nova('GET', `/servers/${crashedId}/os-instance-actions`);
     expect(after.body.instanceActions.map((x: any) => x.action)).toEqual(['reboot', 'create']);
+  });
+
+  test('a cast to a nova-compute that does not work is lost: the task stays set', async () => {
+    const crashedId = 'ccccccc3-0000-4000-8000-000000000001';
+    await sim.crashInstance(crashedId);
+    await sim.hangCompute('cmp-c');
+    expect((await api.nova('POST', `/servers/${crashedId}/action`, '2.1', { reboot: { type: 'HARD' } })).status).toBe(202);
+    // Nova's state map has no reboot status for a stopped instance: SHUTOFF with the task set.
+    expect((await api.nova('GET', `/servers/${crashedId}`)).body.server).toMatchObject({ status: 'SHUTOFF', 'OS-EXT-STS:task_state': 'rebooting_hard' });
+    expect((await api.nova('POST', `/servers/${crashedId}/action`, '2.1', { 'os-start': null })).status).toBe(409);
   });
 });
 
