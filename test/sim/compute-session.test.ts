@@ -144,11 +144,14 @@ describe('compute sessions and the stand-in nova-compute', () => {
     expect(await server(B1)).toMatchObject({ status: 'ACTIVE' });
   });
 
-  test('SIGTERM: the stand-in closes its session and exits 0', async () => {
+  test('SIGHUP is a reload; SIGTERM: the stand-in closes its session and exits 0', async () => {
     await sim.stopCompute('cmp-b');
     const run = standin('cmp-b');
     await run.running;
     await waitForCompute(sim, 'cmp-b', true);
+    run.child.kill('SIGHUP');
+    await sim.waitFor(async () => /SIGHUP: configuration reloaded/.test(run.stdout()), { what: 'the reload' });
+    expect((await host('cmp-b')).compute).toBe('running');
     run.child.kill('SIGTERM');
     expect(await run.exited).toEqual({ code: 0, signal: null });
     await waitForCompute(sim, 'cmp-b', false);
