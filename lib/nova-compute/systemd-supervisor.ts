@@ -25,8 +25,8 @@ export interface SystemdSupervisorOptions {
 
 /** One systemctl call's cap when the deadline is further away. */
 const CALL_CAP_MS = 15_000;
-/** status() has no deadline of its own. */
-const STATUS_CAP_MS = 10_000;
+/** status() has no deadline of its own: two calls must fit in a monitor's 20 s. */
+const STATUS_CAP_MS = 5_000;
 const POLL_MS = 250;
 const DEFAULT_SETTLE_MS = 1_000;
 const DEFAULT_KILL_MARGIN_MS = 2_000;
