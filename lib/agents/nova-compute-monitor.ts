@@ -83,11 +83,12 @@ export async function monitor(ctx: ComputeCtx, mode: NovaComputeMode): Promise<O
     instances = report.records;
     if (report.restarted.length > 0 || report.gaveUp.length > 0 || report.errors.length > 0) notes.push(report.summary);
   }
-  const ledger = await openRestartLedger(settings.computeRestarts.ledgerPath, settings.computeRestarts.limit, settings.computeRestarts.windowMs);
+  const { ledgerPath, limit, windowMs } = settings.computeRestarts;
+  const ledger = await openRestartLedger(ledgerPath, limit, windowMs);
   await publisher.publish({
     phase: 'running',
     detail: notes.length > 0 ? notes.join('; ') : `${session.link.host} is in service`,
-    computeRestarts: restartedAt ?? ledger.history(COMPUTE_KEY),
+    computeRestarts: restartedAt ?? ledger.recent(COMPUTE_KEY, Date.now()),
     ...(instances !== undefined ? { instances } : {}),
   });
   return result;
@@ -108,8 +109,8 @@ async function restartInPlace(
   const allowance = ledger.allowed(COMPUTE_KEY, now);
   const publisher = publisherFor(ctx, settings, state);
   if (!allowance.allowed) {
-    const reason = `nova-compute is not running (${status.detail}) and was restarted in place ${allowance.count} time(s) in the last ${windowMs / 1000} s (nova_compute_restart_limit=${limit})`;
-    await publisher.publish({ phase: 'failed', detail: reason, computeRestarts: ledger.history(COMPUTE_KEY) });
+    const reason = `nova-compute died again after ${allowance.count} in-place restart(s) in ${windowMs / 1000} s (nova_compute_restart_limit=${limit}): ${status.detail}`;
+    await publisher.publish({ phase: 'failed', detail: reason, computeRestarts: ledger.recent(COMPUTE_KEY, Date.now()) });
     throw new AgentError('generic', reason);
   }
   await ledger.record(COMPUTE_KEY, now);
@@ -120,15 +121,15 @@ async function restartInPlace(
     await proc.start(ctx.deadline, ctx.log);
   } catch (error) {
     const reason = `nova-compute had stopped and did not restart: ${errorMessage(error)}`;
-    await publisher.publish({ phase: 'failed', detail: reason, computeRestarts: ledger.history(COMPUTE_KEY) });
+    await publisher.publish({ phase: 'failed', detail: reason, computeRestarts: ledger.recent(COMPUTE_KEY, Date.now()) });
     throw new AgentError('generic', reason);
   }
   await publisher.publish({
     phase: 'running',
     detail: `nova-compute restarted in place after it stopped (${status.detail})`,
-    computeRestarts: ledger.history(COMPUTE_KEY),
+    computeRestarts: ledger.recent(COMPUTE_KEY, Date.now()),
   });
-  return ledger.history(COMPUTE_KEY);
+  return ledger.recent(COMPUTE_KEY, Date.now());
 }
 
 /** One unfencing attempt; the note says what happened. */
