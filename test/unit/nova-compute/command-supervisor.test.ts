@@ -12,6 +12,7 @@ import { commandSupervisor, type CommandSupervisorOptions } from '../../../lib/n
 import { readPidFile } from '../../../lib/nova-compute/pid-file';
 import { isLive, readProcess } from '../../../lib/nova-compute/proc';
 import { Deadline } from '../../../lib/runtime/deadline';
+import { addProcess } from './proc-fixture';
 import { AgentError, NotInstalledError } from '../../../lib/runtime/errors';
 import { formatFields, type Log, type LogFields } from '../../../lib/runtime/log';
 
@@ -307,5 +308,46 @@ describe('commandSupervisor with a real process', () => {
     } finally {
       if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGKILL');
     }
+  });
+});
+
+describe('commandSupervisor.status over a fake /proc', () => {
+  const make = (procRoot: string) =>
+    commandSupervisor({
+      command: '/usr/bin/nova-compute --config-file /etc/nova/nova.conf',
+      user: 'nova',
+      pidFile: join(dir, 'nova-compute.pid'),
+      consoleLog: join(dir, 'console.log'),
+      procRoot,
+    });
+  let procRoot: string;
+  beforeEach(() => {
+    procRoot = join(dir, 'proc');
+    mkdirSync(procRoot);
+  });
+
+  test('of a forking nova-compute and a grep, the top nova-compute is adopted', async () => {
+    const python = ['/usr/bin/python3', '/usr/bin/nova-compute', '--config-file', '/etc/nova/nova.conf'];
+    addProcess(procRoot, { pid: 300, argv: ['grep', 'nova-compute'], start: 100 });
+    addProcess(procRoot, { pid: 401, argv: python, ppid: 400, pgrp: 400, session: 400, start: 60 });
+    addProcess(procRoot, { pid: 400, argv: python, ppid: 1, start: 50 });
+    const status = await make(procRoot).status();
+    expect(status).toMatchObject({ running: true, pid: 400 });
+    expect(status.detail).toContain('adopted');
+    expect(readPidFile(join(dir, 'nova-compute.pid'))).toBe(400);
+  });
+
+  test('the pid file names a zombie nova-compute: not running, the stale file removed', async () => {
+    addProcess(procRoot, { pid: 500, argv: [], comm: 'nova-compute', state: 'Z' });
+    writeFileSync(join(dir, 'nova-compute.pid'), '500\n');
+    expect(await make(procRoot).status()).toMatchObject({ running: false });
+    expect(existsSync(join(dir, 'nova-compute.pid'))).toBe(false);
+  });
+
+  test('the pid file names a live nova-compute: that one, without a scan', async () => {
+    addProcess(procRoot, { pid: 600, argv: ['/usr/bin/nova-compute'] });
+    addProcess(procRoot, { pid: 599, argv: ['/usr/bin/nova-compute'], start: 1 });
+    writeFileSync(join(dir, 'nova-compute.pid'), '600\n');
+    expect(await make(procRoot).status()).toEqual({ running: true, pid: 600, detail: 'pid 600' });
   });
 });
