@@ -140,9 +140,10 @@ describe('systemdSupervisor', () => {
 
   test('a stop that would overrun the deadline is finished with SIGKILL before it', async () => {
     units({ 'nova-compute.service': { script: 'ignoreTerm', stopTimeoutMs: 600_000 } });
-    const unit = supervisor();
+    // A generous margin: each call of this stand-in starts a Node process, slow on a loaded machine.
+    const unit = systemdSupervisor({ unit: 'nova-compute.service', systemctl: SYSTEMCTL, env, settleMs: 300, killMarginMs: 4_000 });
     const { pid } = await unit.start(Deadline.in(15_000), memoryLog());
-    await unit.stop(Deadline.in(5_000), memoryLog());
+    await unit.stop(Deadline.in(8_000), memoryLog());
     expect(isLive(readProcess(pid as number))).toBe(false);
     expect(lines.join('\n')).toContain('did not stop in time; sending SIGKILL');
   });
