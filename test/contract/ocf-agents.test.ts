@@ -1,20 +1,20 @@
 /**
  * The built OCF agents as Pacemaker and ocf-tester run them: validate-all, exit codes and exit
- * reasons, usage, meta-data as `nobody`, and ocf-tester's own sequence. NovaEvacuate is complete
- * and must pass ocf-tester fully (against the simulated cloud, stand-in Pacemaker tools); the
- * compute agents' start/stop/monitor are not implemented yet, so ocf-tester must stop at
- * monitor with rc=3 — the honest state. Needs `npm run build` first.
+ * reasons, usage, meta-data as `nobody`, and ocf-tester's own sequence: every agent must pass
+ * ocf-tester fully (against the simulated cloud, stand-in Pacemaker tools, and for the compute
+ * agents the stand-in nova-compute). Needs `npm run build` first.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installStandin, writeNovaConf } from '../helpers/nova-compute-standin';
 import { spawnSim, scenarioPath } from '../helpers/sim';
 import { OCF_AGENTS, installBuiltAgents, runAgentBinary, type InstalledAgents } from '../unit/ocf/helpers/bundle';
 
 /** Agents whose start/stop/monitor are implemented. */
-const COMPLETE: readonly string[] = ['NovaEvacuate'];
+const COMPLETE: readonly string[] = ['NovaEvacuate', 'NovaCompute', 'nova-compute-wait'];
 
 const credentials = {
   auth_url: 'http://127.0.0.1:5000/v3',
@@ -174,6 +174,47 @@ describe('NovaEvacuate under ocf-tester', () => {
       const output = `${result.stdout}${result.stderr}`;
       expect({ status: result.status, failures: output.split('\n').filter((line) => line.startsWith('* rc=')) }).toEqual({ status: 0, failures: [] });
       expect(output).toContain('passed all tests');
+    } finally {
+      await sim.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe.each(['NovaCompute', 'nova-compute-wait'] as const)('%s under ocf-tester', (name) => {
+  test('passes every test (simulated cloud, stand-in attrd_updater and nova-compute)', async () => {
+    const sim = await spawnSim(scenarioPath('small'));
+    const work = mkdtempSync(join(tmpdir(), 'ocf-tester-nc-'));
+    try {
+      const conf = writeNovaConf(work, { host: 'cmp-c', controlUrl: sim.controlUrl });
+      const options = {
+        auth_url: sim.authUrl,
+        username: 'admin',
+        password: 'admin',
+        tenant_name: 'admin',
+        region_name: 'RegionOne',
+        nova_conf: conf,
+        nova_compute_command: `${installStandin(work)} --config-file ${conf}`,
+        nova_user: userInfo().username,
+        console_log: join(work, 'console.log'),
+        state_dir: join(work, 'state'),
+        poll_interval: '1',
+      };
+      const args = ['-v', '-n', 'test', ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agents.path(name)];
+      const result = spawnSync('ocf-tester', args, {
+        encoding: 'utf8',
+        timeout: 150_000,
+        env: {
+          ...process.env,
+          PATH: `${fileURLToPath(new URL('../standins', import.meta.url))}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
+          HA_RSCTMP: join(work, 'rsctmp'),
+        },
+      });
+      const output = `${result.stdout}${result.stderr}`;
+      expect({ status: result.status, failures: output.split('\n').filter((line) => line.startsWith('* rc=')) }).toEqual({ status: 0, failures: [] });
+      expect(output).toContain('passed all tests');
+      expect(output).not.toContain('pw-contract');
     } finally {
       await sim.stop();
       rmSync(work, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { capture, type CapturedRun } from './capture';
 import { agentPaths } from './nova-evacuate-agent';
-import { standinCommand, writeNovaConf, type StandinBehaviour } from './nova-compute-standin';
+import { installStandin, writeNovaConf, type StandinBehaviour } from './nova-compute-standin';
 import type { RunningSim } from './sim';
 
 export const computeAgentPaths = {
@@ -55,7 +55,8 @@ export function computeNode(
     OCF_RESKEY_tenant_name: 'admin',
     OCF_RESKEY_region_name: 'RegionOne',
     OCF_RESKEY_nova_conf: conf,
-    OCF_RESKEY_nova_compute_command: `${standinCommand()} --config-file ${conf}`,
+    // A private copy: the agent adopts a process by its program's name, and tests run side by side.
+    OCF_RESKEY_nova_compute_command: `${installStandin(work)} --config-file ${conf}`,
     OCF_RESKEY_nova_user: userInfo().username,
     OCF_RESKEY_console_log: join(work, 'console.log'),
     OCF_RESKEY_poll_interval: '1',
