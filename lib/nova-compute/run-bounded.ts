@@ -35,6 +35,7 @@ export function runBounded(
   timeoutMs: number,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BoundedResult> {
+  timeoutMs = Math.floor(timeoutMs); // execFile wants an integer; budgets are often fractions
   if (timeoutMs <= 0) {
     return Promise.resolve({ exitCode: undefined, stdout: '', stderr: '', timedOut: true, missing: false });
   }
