@@ -50,13 +50,13 @@ export const novaComputeParameters = {
   pid_file: {
     type: 'string',
     shortdesc: 'pid file of nova-compute',
-    longdesc: 'Where the pid of the command is kept; <state_dir>/<resource>.pid when empty.',
+    longdesc: 'Where the pid of the command is kept; <state_dir>/<agent>-<resource>.pid when empty.',
   },
   console_log: {
     type: 'string',
     default: '/var/log/nova/nova-compute-console.log',
     shortdesc: "nova-compute's standard output and error",
-    longdesc: 'File the command’s standard output and error are appended to (nova-compute writes its own log as configured).',
+    longdesc: 'File the standard output and error are appended to (nova-compute writes its own log as configured).',
   },
   poll_interval: {
     type: 'integer',
