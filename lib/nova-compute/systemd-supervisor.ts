@@ -136,8 +136,14 @@ export function systemdSupervisor(options: SystemdSupervisorOptions): NovaComput
         log.warn(`${unit} did not stop in time; sending SIGKILL before the deadline`);
         await call(['kill', '--signal=SIGKILL', unit], deadline.budget(CALL_CAP_MS));
       }
+      let now = before;
       for (;;) {
-        const now = await state(deadline.budget(CALL_CAP_MS));
+        try {
+          now = await state(deadline.budget(CALL_CAP_MS));
+        } catch (error) {
+          if (!(error instanceof DeadlineError)) throw error;
+          throw new DeadlineError(`${unit} still ${now} at the deadline (${error.message})`, { cause: error });
+        }
         if (!ALIVE_STATES.has(now)) {
           log.info(`${unit} stopped (${now})`);
           return;
