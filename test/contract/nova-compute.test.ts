@@ -106,6 +106,30 @@ describe('NovaCompute on a node that was never fenced', () => {
   });
 });
 
+describe('NovaCompute when nova-compute itself misbehaves', () => {
+  test('nova-compute exits at once: start fails (1) with the end of its console output', async () => {
+    sim = await smallSim();
+    await sim.stopCompute('cmp-c');
+    const n = node('cmp-c', { behaviour: { fail_start: true } });
+    const r = await runCompute('NovaCompute', 'start', n);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/ocf-exit-reason:nova-compute exited with code 1 right after start: .*fail_start is set/);
+    expect((await service('cmp-c')).compute).toBe('stopped');
+  });
+
+  test('nova-compute runs but never reports in: start gives up at its deadline (1), saying what it waited for', async () => {
+    sim = await smallSim();
+    await sim.stopCompute('cmp-c');
+    await waitForService(sim, 'cmp-c', 'down');
+    const n = node('cmp-c', { behaviour: { start_delay_sec: 60 } });
+    const began = Date.now();
+    const r = await runCompute('NovaCompute', 'start', n, { timeoutSec: 8 });
+    expect(r.code).toBe(1);
+    expect(Date.now() - began).toBeLessThan(8_000);
+    expect(r.stdout + r.stderr).toMatch(/ocf-exit-reason:Nova did not report nova-compute on cmp-c up before the start deadline/);
+  });
+});
+
 describe('NovaCompute on a node back from fencing', () => {
   /** Kill cmp-a, fence it with the built fence_compute, evacuate its instances, boot it without nova-compute. */
   async function fenceAndEvacuate(n: ComputeNode): Promise<string[]> {
