@@ -133,6 +133,9 @@ service_down_time = 20
 heal_instance_info_cache_interval = -1
 update_resources_interval = 10
 graceful_shutdown_timeout = 5
+# oslo.service delays the first periodic tasks by up to 60 s at random; host discovery in the
+# scheduler is one of them, so a fresh compute would wait that long to be schedulable.
+periodic_fuzzy_delay = 0
 osapi_compute_listen = 127.0.0.1
 osapi_compute_listen_port = $NOVA_PORT
 osapi_compute_workers = 1

@@ -13,27 +13,39 @@ GRANT ALL ON *.* TO '$DB_USER'@'127.0.0.1'; GRANT ALL ON *.* TO '$DB_USER'@'loca
 SQL
 }
 
+# step NAME COMMAND...: runs one step with its start and end time in the log (where the
+# minutes of a cold start go).
+step() {
+  local name=$1 status=0
+  shift
+  echo "== $name: start $(date -u +%T.%3N)"
+  "$@" || status=$?
+  echo "== $name: end $(date -u +%T.%3N) (exit $status)"
+  return $status
+}
+
 keystone_db() {
-  local manage=(timeout 300 keystone-manage --config-file "$ETC/keystone/keystone.conf")
+  local manage=(timeout 300 keystone-manage --config-file "$ETC/keystone/keystone.conf") keys
   mkdir -p "$OS_DIR/keystone"
-  "${manage[@]}" db_sync &&
-    "${manage[@]}" fernet_setup --keystone-user root --keystone-group root &&
-    "${manage[@]}" credential_setup --keystone-user root --keystone-group root &&
-    OS_BOOTSTRAP_PASSWORD=$ADMIN_PASSWORD "${manage[@]}" bootstrap \
+  # The key repositories need no database: made while db_sync runs.
+  { step fernet_setup "${manage[@]}" fernet_setup --keystone-user root --keystone-group root &&
+    step credential_setup "${manage[@]}" credential_setup --keystone-user root --keystone-group root; } & keys=$!
+  step db_sync "${manage[@]}" db_sync && wait $keys &&
+    OS_BOOTSTRAP_PASSWORD=$ADMIN_PASSWORD step bootstrap "${manage[@]}" bootstrap \
       --bootstrap-admin-url "http://127.0.0.1:$KEYSTONE_PORT/v3" \
       --bootstrap-internal-url "http://127.0.0.1:$KEYSTONE_PORT/v3" \
       --bootstrap-public-url "http://127.0.0.1:$KEYSTONE_PORT/v3" \
       --bootstrap-region-id "$REGION"
 }
 
-placement_db() { timeout 300 placement-manage --config-file "$ETC/placement/placement.conf" db sync; }
+placement_db() { step db_sync timeout 300 placement-manage --config-file "$ETC/placement/placement.conf" db sync; }
 
 nova_db() {
   local manage=(timeout 300 "$PY" "$OS_HELPERS/novacmd.py" manage --config-file "$ETC/nova/nova.conf")
-  "${manage[@]}" api_db sync &&
-    "${manage[@]}" cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
-    { "${manage[@]}" cell_v2 create_cell --name cell1 || (($? == 2)); } &&
-    "${manage[@]}" db sync
+  step api_db_sync "${manage[@]}" api_db sync &&
+    step map_cell0 "${manage[@]}" cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
+    { step create_cell "${manage[@]}" cell_v2 create_cell --name cell1 || (($? == 2)); } &&
+    step db_sync "${manage[@]}" db sync
 }
 
 # The three migrations are independent: side by side, each with its own log.
