@@ -25,7 +25,8 @@ export async function watchHostInstances(ctx: ComputeCtx, settings: ComputeSetti
     ledger,
     now: Date.now,
     log: ctx.log,
-    deadline: ctx.deadline,
+    // Leave the monitor time to publish the report after the pass.
+    deadline: ctx.deadline.withMargin(2_000),
   });
   (report.restarted.length > 0 || report.gaveUp.length > 0 ? ctx.log.notice : ctx.log.debug)(`monitor: ${report.summary}`);
   return report;

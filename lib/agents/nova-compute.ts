@@ -17,7 +17,7 @@ const DESCRIPTIONS: Record<NovaComputeMode, { shortdesc: string; role: string }>
       'Starts nova-compute on this compute node (its systemd unit, or the command as the nova user) only when no',
       'evacuation of the node is pending (evacuate attribute) or in flight (Nova migration records), then unfences',
       'it in Nova and clears the attribute. The monitor checks that nova-compute runs (restarting it in place within',
-      'limits); OCF_CHECK_LEVEL=10 adds Nova's view of the service and libvirt; 20 restarts crashed protected instances.',
+      'limits); OCF_CHECK_LEVEL=10 adds the Nova view of the service and libvirt; 20 restarts crashed protected instances.',
     ].join('\n'),
   },
   'nova-compute-wait': {
@@ -25,7 +25,7 @@ const DESCRIPTIONS: Record<NovaComputeMode, { shortdesc: string; role: string }>
     role: [
       'Holds back nova-compute (a separate resource ordered after this one) until no evacuation of this node is',
       'pending (evacuate attribute) or in flight (Nova migration records); the monitor unfences the node once',
-      'nova-compute reports in. OCF_CHECK_LEVEL=10 adds Nova's view of the service and libvirt; 20 restarts crashed',
+      'nova-compute reports in. OCF_CHECK_LEVEL=10 adds the Nova view of the service and libvirt; 20 restarts crashed',
       'protected instances.',
     ].join('\n'),
   },
