@@ -161,8 +161,10 @@ describe('systemdSupervisor', () => {
 });
 
 describe('findUnit, systemdRuns, chooseSupervisor', () => {
+  // A name no other process on this machine has: the command supervisor adopts any nova-compute it finds.
+  const command = () => join(dir, 'nova-compute-choose-test');
   const params = (extra: { unit?: string } = {}) => ({
-    command: '/usr/bin/nova-compute',
+    command: command(),
     user: 'nova',
     pidFile: join(dir, 'nova-compute.pid'),
     consoleLog: join(dir, 'console.log'),
@@ -193,7 +195,7 @@ describe('findUnit, systemdRuns, chooseSupervisor', () => {
 
   test('no systemd: the command', () => {
     const chosen = chooseSupervisor(params({ unit: '  ' }), { systemdRuns: () => false });
-    expect(chosen.description).toBe(`/usr/bin/nova-compute as nova (pid file ${join(dir, 'nova-compute.pid')})`);
+    expect(chosen.description).toBe(`${command()} as nova (pid file ${join(dir, 'nova-compute.pid')})`);
   });
 
   test('systemd runs: the unit it knows, decided on first use', async () => {
@@ -211,6 +213,6 @@ describe('findUnit, systemdRuns, chooseSupervisor', () => {
     units({});
     const chosen = chooseSupervisor(params(), { systemdRuns: () => true, systemctl: SYSTEMCTL });
     expect((await chosen.status()).running).toBe(false);
-    expect(chosen.description).toContain('/usr/bin/nova-compute as nova');
+    expect(chosen.description).toContain(`${command()} as nova`);
   });
 });
