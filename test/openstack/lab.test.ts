@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, type Cloud } from '../../lib/openstack/connect';
 import { resolveAuthSpec } from '../../lib/openstack/credentials';
+import { GlanceClient } from '../../lib/openstack/glance';
 import { Deadline } from '../../lib/runtime/deadline';
 import type { ComputeService, Migration, NovaClient } from '../../lib/openstack/nova';
 import {
@@ -108,6 +109,38 @@ describe('Glance stand-in', () => {
     expect(images.find((i) => i.id === lab.images.evacuable)?.tags).toEqual(['evacuable']);
     expect(images.find((i) => i.id === lab.images.plain)?.tags).toEqual([]);
   });
+
+  test('pagination: one image a page still finds both, through the `next` link', async () => {
+    const paged = new GlanceClient({
+      endpoint: await cloud.endpoint('image'),
+      deadline: Deadline.in(30_000),
+      tls: { insecure: false },
+      auth: cloud.keystone,
+      pageSize: 1,
+    });
+    const ids = (await paged.listImages()).map((i) => i.id);
+    expect(ids).toEqual([lab.images.evacuable, lab.images.plain]);
+  });
+});
+
+describe('scripts/openstack/compute', () => {
+  test('stop is graceful and start brings the same host back up in Nova', async () => {
+    const host = lab.computes[1] as string;
+    expect(await computeCtl(lab, 'status', host)).toMatch(/^running \d+$/);
+    expect(await computeCtl(lab, 'stop', host)).toBe('stopped');
+    await expect(computeCtl(lab, 'status', host)).rejects.toMatchObject({ code: 3 });
+    // A second stop of a stopped compute succeeds too.
+    expect(await computeCtl(lab, 'stop', host)).toBe('stopped');
+    // The last heartbeat before the stop (Nova's clock): a newer one proves the restart.
+    const [stopped] = await nova.listComputeServices({ host });
+    expect(await computeCtl(lab, 'start', host)).toMatch(/^started \d+$/);
+    expect(await computeCtl(lab, 'start', host)).toMatch(/^running \d+$/);
+    const [service] = await waitFor(`${host} reporting again`, 90_000, async () => {
+      const found = await nova.listComputeServices({ host });
+      return found[0]?.state === 'up' && found[0].updatedAt !== stopped?.updatedAt ? found : undefined;
+    });
+    expect(service).toMatchObject({ host, status: 'enabled', forcedDown: false });
+  }, 120_000);
 });
 
 describe('host failure on real Nova', () => {
