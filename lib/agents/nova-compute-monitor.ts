@@ -41,7 +41,7 @@ export async function monitor(ctx: ComputeCtx, mode: NovaComputeMode): Promise<O
   let restartedAt: number[] | undefined;
 
   if (mode === 'NovaCompute') {
-    const proc = await novaComputeProcess(ctx, settings);
+    const proc = novaComputeProcess(ctx, settings);
     const status = await proc.status();
     if (ctx.isProbe) return status.running ? 'success' : 'not-running';
     if (!status.running) {

@@ -11,9 +11,7 @@ import { listNovaConfFiles, readNovaConfHost, resolveNovaHost, checkAgainstNova,
 import { computeLink, type ComputeLink } from '../nova-compute/link';
 import { openPublisher, type Publisher } from '../nova-compute/publish';
 import type { NovaComputeProcess } from '../nova-compute/supervisor';
-import { commandSupervisor } from '../nova-compute/command-supervisor';
-import { findUnit, systemdSupervisor } from '../nova-compute/systemd-supervisor';
-import { systemdRuns } from '../nova-compute/supervisor';
+import { chooseSupervisor } from '../nova-compute/choose-supervisor';
 import { isTransientCloudError } from '../nova-compute/transient';
 import { agentFilePath } from '../nova-compute/state';
 import type { ActionContext } from '../ocf/agent';
@@ -180,21 +178,11 @@ export function publisherFor(ctx: ComputeCtx, settings: ComputeSettings, who: { 
   });
 }
 
-/** Units a distribution's nova-compute package installs, in the order they are tried. */
-const NOVA_COMPUTE_UNITS = ['openstack-nova-compute.service', 'nova-compute.service'];
-
-/**
- * How NovaCompute runs nova-compute here: the configured systemd unit; else, where systemd
- * runs, the unit the package installed; else the command as the nova user with a pid file.
- */
-export async function novaComputeProcess(ctx: ComputeCtx, settings: ComputeSettings): Promise<NovaComputeProcess> {
+/** How NovaCompute runs nova-compute here: the systemd unit, or the command (see choose-supervisor.ts). */
+export function novaComputeProcess(ctx: ComputeCtx, settings: ComputeSettings): NovaComputeProcess {
   const p = ctx.params;
-  if (p.nova_compute_unit !== undefined) return systemdSupervisor({ unit: p.nova_compute_unit, env: ctx.env });
-  if (systemdRuns()) {
-    const unit = await findUnit(NOVA_COMPUTE_UNITS, ctx.deadline.budget(TOOL_CALL_MS), { env: ctx.env });
-    if (unit !== undefined) return systemdSupervisor({ unit, env: ctx.env });
-  }
-  return commandSupervisor({
+  return chooseSupervisor({
+    ...(p.nova_compute_unit !== undefined ? { unit: p.nova_compute_unit } : {}),
     command: p.nova_compute_command,
     user: p.nova_user,
     pidFile: settings.pidFile,

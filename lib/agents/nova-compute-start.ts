@@ -22,7 +22,7 @@ import { computeSettings, novaComputeProcess, openSession, publisherFor, type Co
 
 export async function start(ctx: ComputeCtx, mode: NovaComputeMode): Promise<OcfResult> {
   const settings = computeSettings(ctx, mode);
-  const proc = mode === 'NovaCompute' ? await novaComputeProcess(ctx, settings) : undefined;
+  const proc = mode === 'NovaCompute' ? novaComputeProcess(ctx, settings) : undefined;
   const running = proc ? (await proc.status()).running : readState(settings.statePath) !== undefined;
   const session = await openSession(ctx, settings);
   const { link } = session;
@@ -101,7 +101,7 @@ export async function stop(ctx: ComputeCtx, mode: NovaComputeMode): Promise<OcfR
   const settings = computeSettings(ctx, mode);
   const state = readState(settings.statePath);
   if (mode === 'NovaCompute') {
-    const proc = await novaComputeProcess(ctx, settings);
+    const proc = novaComputeProcess(ctx, settings);
     await proc.stop(ctx.deadline, ctx.log);
   }
   removeState(settings.statePath);

@@ -4,7 +4,7 @@
  * host name, the rebuild race, a deleted attribute, a reserved host, Keystone down during
  * start, deadlines, the evacuation delay, and in-place restarts of a dead nova-compute.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Deadline } from '../../lib/runtime/deadline';
@@ -127,6 +127,28 @@ describe('NovaCompute when nova-compute itself misbehaves', () => {
     expect(r.code).toBe(1);
     expect(Date.now() - began).toBeLessThan(8_000);
     expect(r.stdout + r.stderr).toMatch(/ocf-exit-reason:Nova did not report nova-compute on cmp-c up before the start deadline/);
+  });
+});
+
+describe('NovaCompute with a systemd unit', () => {
+  test('nova_compute_unit set: start and stop go through systemctl (the stand-in), monitor asks is-active', async () => {
+    sim = await smallSim();
+    await sim.stopCompute('cmp-c');
+    const n = node('cmp-c', { extra: { OCF_RESKEY_nova_compute_unit: 'nova-compute.service' } });
+    const units = join(n.work, 'systemd.json');
+    const command = (n.env.OCF_RESKEY_nova_compute_command as string).split(' ');
+    writeFileSync(units, JSON.stringify({ units: { 'nova-compute.service': { command } } }));
+    const env = { NOVA_HA_STANDIN_SYSTEMD: units };
+    const started = await runCompute('NovaCompute', 'start', n, { env });
+    expect(started.code).toBe(0);
+    expect(started.stderr).toMatch(/starting nova-compute\.service/);
+    expect((await service('cmp-c')).compute).toBe('running');
+    expect((await runCompute('NovaCompute', 'monitor', n, { env: { ...env, OCF_RESKEY_CRM_meta_interval: '10000' } })).code).toBe(0);
+    expect((await runCompute('NovaCompute', 'stop', n, { env })).code).toBe(0);
+    await waitForCompute(sim, 'cmp-c', false);
+    expect(JSON.parse(readFileSync(units, 'utf8')).units['nova-compute.service'].state).not.toBe('active');
+    expect((await runCompute('NovaCompute', 'monitor', n, { env: { ...env, OCF_RESKEY_CRM_meta_interval: '0' } })).code).toBe(7);
+    n.env.NOVA_HA_STANDIN_SYSTEMD = units; // for afterEach's stop
   });
 });
 
