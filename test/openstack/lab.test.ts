@@ -32,6 +32,9 @@ const created: string[] = [];
 
 beforeAll(async () => {
   lab = loadLab();
+  if (lab.computes.length < 2) {
+    throw new Error(`these tests need at least 2 computes, the lab has ${lab.computes.join(', ')}: scripts/openstack-up --computes a,b,c`);
+  }
   cloud = await connectLab(adminParams(lab), 600_000);
   nova = await cloud.nova();
 });
