@@ -138,6 +138,13 @@ function credentials(opts: ClusterCibOptions): Pairs {
   ];
 }
 
+/**
+ * Not requires=unfencing (the default once a device provides unfencing): the agent's start
+ * itself waits for the host's evacuations, starts nova-compute and unfences in Nova, which is
+ * what lets fence_compute's `on` (and so the trigger) succeed afterwards.
+ */
+const COMPUTE_AGENT_META: Pairs = [['requires', 'fencing']];
+
 function computeOps(): Op[] {
   return [
     { name: 'start', interval: '0s', timeout: '600s' },
@@ -173,6 +180,7 @@ function computeResources(opts: ClusterCibOptions, indent: string): string[] {
           ['console_log', '/run/nova/nova-compute-console.log'],
           ['nova_compute_restart_limit', String(opts.novaComputeRestartLimit)],
         ],
+        meta: COMPUTE_AGENT_META,
         ops: computeOps(),
       },
       indent,
@@ -187,6 +195,7 @@ function computeResources(opts: ClusterCibOptions, indent: string): string[] {
         provider: 'openstack',
         type: 'nova-compute-wait',
         params: computeAgentParams(opts),
+        meta: COMPUTE_AGENT_META,
         ops: computeOps(),
       },
       indent,
@@ -203,6 +212,7 @@ function computeResources(opts: ClusterCibOptions, indent: string): string[] {
           ['cmdline_options', `--config-file ${opts.nodeDir}/nova.conf`],
           ['logfile', '/run/nova/nova-compute-console.log'],
         ],
+        meta: COMPUTE_AGENT_META,
         ops: [
           { name: 'start', interval: '0s', timeout: '60s' },
           { name: 'stop', interval: '0s', timeout: '60s' },
@@ -252,6 +262,13 @@ function constraints(opts: ClusterCibOptions, indent: string): string[] {
   ];
   const order = (id: string, first: string, then: string): string =>
     `${indent}<rsc_order id="${id}" first="${first}" first-action="start" then="${then}" then-action="start" kind="Mandatory"/>`;
+  // No order from compute-unfence-trigger-clone to the compute agents (overview's pattern):
+  // after a fence, unfencing runs fence_compute's `on`, which waits until Nova lets the host's
+  // forced-down go — and Nova refuses while `done` evacuation records remain, which only
+  // nova-compute starting on the host cleans up. Ordered behind the trigger (Mandatory, or
+  // Optional: both land in one transition), the agent could never start: a deadlock seen in
+  // this lab. NovaCompute's start waits for the evacuations itself and then unfences in Nova,
+  // after which the retried unfencing succeeds and the trigger starts.
   const lines = [
     `${indent}<rsc_location id="nova-evacuate-on-cluster-nodes" rsc="nova-evacuate">`,
     `${indent}  <rule id="nova-evacuate-on-cluster-nodes-rule" score="-INFINITY">`,
@@ -262,11 +279,9 @@ function constraints(opts: ClusterCibOptions, indent: string): string[] {
   ];
   if (opts.variant === 'novacompute') {
     lines.push(...onComputes('nova-compute-on-computes', 'nova-compute-clone'));
-    lines.push(order('order-unfence-trigger-then-nova-compute', 'compute-unfence-trigger-clone', 'nova-compute-clone'));
   } else {
     lines.push(...onComputes('nova-compute-checkevacuate-on-computes', 'nova-compute-checkevacuate-clone'));
     lines.push(...onComputes('nova-compute-standin-on-computes', 'nova-compute-standin-clone'));
-    lines.push(order('order-unfence-trigger-then-checkevacuate', 'compute-unfence-trigger-clone', 'nova-compute-checkevacuate-clone'));
     lines.push(order('order-checkevacuate-then-standin', 'nova-compute-checkevacuate-clone', 'nova-compute-standin-clone'));
   }
   return lines;
