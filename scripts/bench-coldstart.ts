@@ -11,12 +11,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { classicSource } from './lib/classic-path';
 import { COLORS, renderBarChart, type Rgb } from './lib/png-chart';
 
 const repo = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const GNU_TIME = '/usr/bin/time';
 const SYSTEM_PYTHON = '/usr/bin/python3';
-const CLASSIC_FENCE_COMPUTE = '/usr/sbin/fence_compute';
+const CLASSIC_FENCE_COMPUTE = classicSource('fence_compute');
 const RUN_TIMEOUT_MS = 60_000;
 const SIM_READY_TIMEOUT_MS = 90_000;
 

@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import { runBounded, runFence, cleanPath, type ActionResult, type ClusterEnv } from './pacemaker-driver';
 
 export const PYTHON = '/usr/bin/python3';
-const SOURCES = { fence_compute: '/usr/sbin/fence_compute', fence_evacuate: '/usr/sbin/fence_evacuate' } as const;
+
+/**
+ * Where Debian's Python agent is: /usr/sbin/<name>, or /usr/sbin/<name>.distrib when our
+ * fence_compute was installed over it through a dpkg diversion (scripts/cluster-up does that).
+ */
+export function classicSource(name: 'fence_compute' | 'fence_evacuate'): string {
+  const diverted = `/usr/sbin/${name}.distrib`;
+  return existsSync(diverted) ? diverted : `/usr/sbin/${name}`;
+}
+
+const SOURCES = { fence_compute: classicSource('fence_compute'), fence_evacuate: classicSource('fence_evacuate') } as const;
 
 export interface ClassicAgents {
   fenceCompute: string;

@@ -8,10 +8,11 @@ import { execa } from 'execa';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { classicSource } from '../../scripts/lib/classic-path';
 import { startSim, scenarioPath, type RunningSim } from '../helpers/sim';
 
 const PY = '/usr/bin/python3';
-const available = existsSync('/usr/sbin/fence_compute') && existsSync('/usr/sbin/fence_evacuate') && existsSync(PY);
+const available = existsSync(classicSource('fence_compute')) && existsSync(classicSource('fence_evacuate')) && existsSync(PY);
 const maybe = available ? describe : describe.skip;
 
 let dir = '';
@@ -36,7 +37,7 @@ maybe('classic fence_compute / fence_evacuate against the simulator', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'classic-agents-'));
     for (const agent of ['fence_compute', 'fence_evacuate']) {
-      const text = readFileSync(`/usr/sbin/${agent}`, 'utf8').replace(/inspect\.getargspec\(/g, 'inspect.getfullargspec(');
+      const text = readFileSync(classicSource(agent as 'fence_compute' | 'fence_evacuate'), 'utf8').replace(/inspect\.getargspec\(/g, 'inspect.getfullargspec(');
       writeFileSync(join(dir, agent), text);
       chmodSync(join(dir, agent), 0o755);
     }
