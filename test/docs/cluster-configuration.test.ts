@@ -107,8 +107,10 @@ async function ensureTools(): Promise<void> {
   const missing = [...new Set(Object.entries(needed).filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg))];
   if (missing.length === 0) return;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await run('apt-get', ['update'], { env, timeout: 300_000 });
-  await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, timeout: 600_000 });
+  // Another session's apt may hold the dpkg lock: wait for it rather than fail.
+  const lock = ['-o', 'DPkg::Lock::Timeout=300'];
+  await run('apt-get', [...lock, 'update'], { env, timeout: 600_000 });
+  await run('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...missing], { env, timeout: 900_000 });
 }
 
 /** crm_verify of a result. An offline CIB has no status: quorum and "unseen nodes" are
@@ -162,6 +164,25 @@ function outcome(variant: ClusterVariant): Outcome {
   if (!found) throw new Error(`no outcome for ${variant}`);
   return found;
 }
+
+/** The shell variables a site block assigns, sorted. */
+function assignedNames(site: string): string[] {
+  return [...site.matchAll(/^(?:declare -A )?([A-Z_]+)=/gm)].map((m) => m[1] ?? '').sort();
+}
+
+describe("the page's own site values", () => {
+  test('set exactly the variables the lab sets in their place', async () => {
+    const site = pickBlocks(docBlocks(await readFile(PAGE, 'utf8')), ['site'])[0] ?? '';
+    expect(assignedNames(site)).toEqual(assignedNames(labSite(labOptions('novacompute'))));
+  });
+
+  test('are valid bash that sets every one of them', async () => {
+    const site = pickBlocks(docBlocks(await readFile(PAGE, 'utf8')), ['site'])[0] ?? '';
+    const names = assignedNames(site);
+    const done = await run('bash', ['-euo', 'pipefail', '-c', `${site}\ndeclare -p ${names.join(' ')}`], { timeout: 30_000 });
+    for (const name of names) expect(done.stdout).toContain(` ${name}=`);
+  });
+});
 
 describe.each(['novacompute', 'wait'] as const)('docs/cluster-configuration.md, %s variant', (variant) => {
   test('the pcs and the crm forms build the same configuration', () => {
