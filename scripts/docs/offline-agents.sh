@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Usage: scripts/docs/offline-agents.sh WORKDIR COMMAND [ARG...]
 #
-# Runs COMMAND in a private mount namespace in which this project's agents appear installed
+# Runs COMMAND in private mount and network namespaces. In the network namespace no cluster
+# daemon is reachable (their IPC sockets are abstract, per network namespace), so nothing
+# COMMAND does can reach a running cluster, and the tools run agents themselves instead of
+# asking a live pacemaker-fenced (which would run the agent installed outside). In the mount
+# namespace this project's agents appear installed
 # (ocf:openstack:{NovaEvacuate,NovaCompute,nova-compute-wait} and /usr/sbin/fence_compute),
 # so that pcs and crmsh can read their meta-data while they edit a CIB file offline. The
 # agents are stand-ins that print the golden meta-data (metadata/*.xml, which the metadata
 # tests keep equal to what the built agents print); nothing is installed on the machine and
 # the mounts vanish with COMMAND. WORKDIR (an existing directory) holds the stand-ins.
-# Needs root (unshare --mount).
+# Needs root (unshare --mount --net).
 set -euo pipefail
 
 workdir=${1:?usage: offline-agents.sh WORKDIR COMMAND [ARG...]}
@@ -40,7 +44,7 @@ chmod 0755 "$workdir/fence_compute"
 # Inside the namespace: bind each real provider (heartbeat, pacemaker, …) into a new tree
 # beside ours, then lay that tree over the real one. Binds, not symlinks: agents source
 # files through relative links (heartbeat/.ocf-shellfuncs -> ../../lib/heartbeat/…).
-exec unshare --mount --propagation private bash -c '
+exec unshare --mount --net --propagation private bash -c '
   set -euo pipefail
   workdir=$1 ocf_dir=$2; shift 2
   mount --bind "$ocf_dir" "$workdir/original"
