@@ -5,8 +5,8 @@
  * as each other and as what scripts/cluster-up loads (scripts/cluster/cib.ts) with the same
  * site values. `crm_verify --xml-file` must accept every result.
  *
- * Needs root (a private mount namespace shows our agents as installed, for pcs and crmsh to
- * read their meta-data) and Debian's pcs, crmsh, pacemaker-cli-utils, resource-agents and
+ * Needs root (private mount and network namespaces: our agents appear installed for pcs and
+ * crmsh to read their meta-data, and no running cluster is reachable) and Debian's pcs, crmsh, pacemaker-cli-utils, resource-agents and
  * fence-agents. Missing ones are installed here with apt-get: pcs pulls in about 31 packages
  * (ruby, pcsd) and crmsh 3; expect one to two minutes of apt on a fresh machine (not measured
  * here: this machine had them). Each pcs call takes 1-3 s, so the four runs take about a
