@@ -240,3 +240,93 @@ describe('nova-ha against the real cloud', () => {
     console.log(['status', status.stdout, 'plan', plan.stdout, 'explain', explain.stdout, 'doctor', doctor.stdout].join('\n'));
   });
 });
+
+describe('SHUTOFF and ERROR servers on a failed host, a reserved host', () => {
+  const failed = 'cmp-b';
+  const reserved = 'cmp-c';
+  const ids: Record<'active' | 'shutoff' | 'error', string> = { active: '', shutoff: '', error: '' };
+
+  beforeAll(async () => {
+    // Idempotent: running when the first scenario already started it.
+    expect((await bench.novaEvacuate('start')).code).toBe(0);
+  });
+
+  afterAll(async () => {
+    if (!nova) return;
+    await restoreHost(failed);
+    await restoreHost(reserved);
+    await restoreHost('cmp-a');
+  });
+
+  test('recovery_method reserved_host: NovaEvacuate enables the reserved host and moves ACTIVE, SHUTOFF and ERROR servers there', async () => {
+    ids.active = await boot('e2e-b-active', failed, lab.flavors.evacuable.id, lab.images.plain);
+    ids.shutoff = await boot('e2e-b-shutoff', failed, lab.flavors.evacuable.id, lab.images.plain);
+    ids.error = await boot('e2e-b-error', failed, lab.flavors.evacuable.id, lab.images.plain);
+    for (const id of Object.values(ids)) await waitStatus(id, 'ACTIVE', failed);
+    expect((await novaRequest(cloud, 'POST', `/servers/${ids.shutoff}/action`, { 'os-stop': null })).status).toBe(202);
+    expect((await novaRequest(cloud, 'POST', `/servers/${ids.error}/action`, { 'os-resetState': { state: 'error' } })).status).toBe(202);
+    await waitStatus(ids.shutoff, 'SHUTOFF', failed);
+    await waitStatus(ids.error, 'ERROR', failed);
+
+    // cmp-c is held back for instance HA: disabled with the reserved-host reason.
+    const spare = await nova.disableService(await service(reserved), 'reserved host for instance HA');
+    expect(spare).toMatchObject({ status: 'disabled', disabledReason: 'reserved host for instance HA' });
+
+    await computeCtl(lab, 'kill', failed);
+    const fence = await bench.fenceCompute('off', failed);
+    expect({ code: fence.code, stderr: fence.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(bench.mark(failed)).toBe('yes');
+
+    const mark = markLogs(lab);
+    const { outputs } = await monitorUntilDone(failed, { OCF_RESKEY_recovery_method: 'reserved_host' });
+    const calls = summarise(callsSince(lab, mark));
+
+    // The reserved host was enabled for them and took all three.
+    expect(await service(reserved)).toMatchObject({ status: 'enabled', forcedDown: false });
+    const after = Object.fromEntries(
+      await Promise.all(Object.entries(ids).map(async ([kind, id]) => [kind, await nova.getServer(id)] as const)),
+    ) as Record<keyof typeof ids, Server>;
+    for (const server of Object.values(after)) expect(server).toMatchObject({ host: reserved, taskState: null });
+    const migrations = await evacuations(failed, Object.values(ids));
+    expect(migrations.map((m) => [m.status, m.destCompute])).toEqual([
+      ['done', reserved],
+      ['done', reserved],
+      ['done', reserved],
+    ]);
+    console.log(
+      JSON.stringify(
+        {
+          states: Object.fromEntries(Object.entries(after).map(([k, s]) => [k, [s.status, s.vmState, s.powerState]])),
+          calls,
+          log: outputs.join('\n').split('\n').filter((l) => /evacuat|reserved|enable/i.test(l)).slice(0, 20),
+        },
+        null,
+        1,
+      ),
+    );
+    // Real Nova below 2.95: ACTIVE stays ACTIVE, SHUTOFF stays SHUTOFF, ERROR comes back ACTIVE.
+    expect(after.active.status).toBe('ACTIVE');
+    expect(after.shutoff.status).toBe('SHUTOFF');
+    expect(after.error.status).toBe('ACTIVE');
+  });
+
+  test('unfencing a reserved host clears forced-down and leaves it disabled as reserved', async () => {
+    // cmp-a is now the spare: reserved, then its node dies and is fenced and comes back.
+    const host = 'cmp-a';
+    await nova.disableService(await service(host), 'reserved host for instance HA');
+    await computeCtl(lab, 'kill', host);
+    const off = await bench.fenceCompute('off', host);
+    expect({ code: off.code, stderr: off.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const fenced = await service(host);
+    expect(fenced).toMatchObject({ forcedDown: true, status: 'disabled' });
+    expect(fenced.disabledReason).toMatch(/reserved host for instance HA/);
+
+    // NovaEvacuate finds nothing protected there (only the unprotected servers left earlier).
+    await monitorUntilDone(host);
+    await computeCtl(lab, 'start', host);
+    const on = await bench.fenceCompute('on', host);
+    expect({ code: on.code, stderr: on.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(await service(host)).toMatchObject({ forcedDown: false, status: 'disabled', disabledReason: 'reserved host for instance HA' });
+    console.log(JSON.stringify({ on: on.stderr.split('\n').slice(-6), fencedReason: fenced.disabledReason }, null, 1));
+  });
+});
