@@ -3,7 +3,7 @@
 // OpenStack): each runs on its own, in band, from its script (scripts/test-pacemaker,
 // scripts/test-openstack); the default tier leaves their folders out.
 const tier = process.env.NOVA_HA_TEST_TIER ?? 'default';
-const HEAVY_TIERS = ['pacemaker', 'openstack'];
+const HEAVY_TIERS = ['pacemaker', 'openstack', 'cluster'];
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

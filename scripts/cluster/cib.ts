@@ -270,7 +270,7 @@ function constraints(opts: ClusterCibOptions, indent: string): string[] {
   // this lab. NovaCompute's start waits for the evacuations itself and then unfences in Nova,
   // after which the retried unfencing succeeds and the trigger starts.
   const lines = [
-    `${indent}<rsc_location id="nova-evacuate-on-cluster-nodes" rsc="nova-evacuate">`,
+    `${indent}<rsc_location id="nova-evacuate-on-cluster-nodes" rsc="nova-evacuate" resource-discovery="never">`,
     `${indent}  <rule id="nova-evacuate-on-cluster-nodes-rule" score="-INFINITY">`,
     `${indent}    <expression id="nova-evacuate-on-cluster-nodes-rule-expr" attribute="#kind" operation="ne" value="cluster"/>`,
     `${indent}  </rule>`,
@@ -299,6 +299,10 @@ export function clusterCib(opts: ClusterCibOptions): string {
       'cib-bootstrap-options',
       [
         ['stonith-enabled', 'true'],
+        // Fenced computes stay off until powered on (the drills do it through the BMC, as an
+        // operator's repair would): with reboot, the node is back before NovaEvacuate has
+        // moved its instances, and Nova (the simulator's oracle) sees them running twice.
+        ['stonith-action', 'off'],
         ['dc-deadtime', '2s'],
         ['cluster-name', 'nova-ha-cluster'],
       ],

@@ -1,0 +1,80 @@
+/**
+ * Watches one compute node's whole recovery and records its timeline: detected → fenced →
+ * Nova forced down → first evacuation → every protected instance ACTIVE elsewhere →
+ * evacuate=no → powered on through its BMC (the repair) → node back → nova-compute running → unfenced (fence_compute `on` and Nova
+ * enabled again) → attribute cleared. Each milestone is the first time a poll saw it, except
+ * `fenced`/`unfenced`, which carry stonith_admin's own timestamps (whole seconds).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  RUN,
+  Timeline,
+  bmcPower,
+  crmMon,
+  evacuateAttribute,
+  fenceHistory,
+  fenceTime,
+  host,
+  nodeOnline,
+  simState,
+  startedOn,
+  waitFor,
+} from './lab';
+
+export const MILESTONES = [
+  'detected',
+  'fenced',
+  'novaForcedDown',
+  'firstEvacuate',
+  'allProtectedActive',
+  'evacuateNo',
+  'poweredOn',
+  'nodeBack',
+  'novaComputeRunning',
+  'unfenced',
+  'attributeCleared',
+] as const;
+
+export function bmcLines(node: string): string[] {
+  try {
+    return readFileSync(join(RUN, `bmc-${node}.out`), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Polls until every milestone of `node`'s recovery was seen (or the timeout), marking `t`. */
+export async function watchRecovery(node: string, t: Timeline, timeoutMs: number, opts: { protectedIds: string[]; migrationsBefore: number[]; agent?: string }): Promise<void> {
+  const agent = opts.agent ?? 'nova-compute';
+  const seen = new Set(opts.migrationsBefore);
+  const since = t.start - 1000; // stonith_admin's timestamps are whole seconds
+  let fencedAt = NaN;
+  await waitFor(`${node}'s recovery (seen: ${Object.keys(t.events).join(', ')})`, timeoutMs, async () => {
+    const [xml, state, history, attr] = await Promise.all([crmMon(), simState(), fenceHistory(node), evacuateAttribute(node)]);
+    const online = nodeOnline(xml, node);
+    if (!online) t.mark('detected');
+    const fence = history.find((e) => (e.action === 'reboot' || e.action === 'off') && e.status === 'success' && fenceTime(e) >= since);
+    if (fence && !t.has('fenced')) {
+      fencedAt = fenceTime(fence);
+      t.mark('fenced', Math.max(fencedAt, t.start));
+    }
+    const h = host(state, node);
+    if (h.service.forced_down) t.mark('novaForcedDown');
+    if (state.migrationList.some((m) => m.source === node && !seen.has(m.id))) t.mark('firstEvacuate');
+    const prot = state.instanceList.filter((i) => opts.protectedIds.includes(i.id));
+    if (t.has('firstEvacuate') && prot.every((i) => i.host !== node && i.status === 'ACTIVE')) t.mark('allProtectedActive');
+    if (t.has('firstEvacuate') && attr === 'no') t.mark('evacuateNo');
+    // The repair: once its instances run elsewhere, the fenced (powered-off) node is powered on.
+    if (t.has('allProtectedActive') && t.has('evacuateNo') && !t.has('poweredOn')) {
+      await bmcPower(node, 'on');
+      t.mark('poweredOn');
+    }
+    if (t.has('poweredOn') && online) t.mark('nodeBack');
+    if (t.has('nodeBack') && h.compute === 'running' && startedOn(xml, agent, node)) t.mark('novaComputeRunning');
+    const on = history.find((e) => e.action === 'on' && e.status === 'success' && fenceTime(e) >= fencedAt);
+    if (t.has('fenced') && on && !h.service.forced_down && h.service.status === 'enabled') t.mark('unfenced');
+    if (t.has('nodeBack') && t.has('evacuateNo') && (attr === undefined || attr === '')) t.mark('attributeCleared');
+    return MILESTONES.every((m) => t.has(m));
+  });
+}
