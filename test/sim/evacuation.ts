@@ -60,7 +60,9 @@ export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
     serviceForcedDown: svc?.forcedDown ?? false,
     serviceDown: !serviceUp,
     hostAlive: source?.alive ?? false,
-    instanceWasRunning: inst.vmState === 'active',
+    // A guest runs only on a host that has not lost power since Nova last saw it: after a
+    // reboot (power lost, nova-compute not started yet) Nova still says active, the guest is gone.
+    instanceWasRunning: inst.vmState === 'active' && !(source?.powerLost ?? false),
     previousInFlight: inst.evacuation !== null,
   });
 

@@ -173,6 +173,14 @@ describe('safety oracle', () => {
     expect(stay).toMatchObject({ status: 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'cmp-b' });
   });
 
+  test('a host rebooted by fencing (power lost, back without nova-compute) is safe to evacuate: its guests died', async () => {
+    await sim.killHost('cmp-a');
+    await forceDown('cmp-a');
+    await sim.reviveHost('cmp-a', { compute: false });
+    expect((await api.nova('POST', `/servers/${A1}/action`, '2.68', { evacuate: {} })).status).toBe(200);
+    expect((await sim.oracle()).ok).toBe(true);
+  });
+
   test('a cloud that skips the service check is caught evacuating from a live service', async () => {
     await sim.injectFault({ kind: 'skip-service-check', count: 1 });
     expect((await api.nova('POST', `/servers/${B1}/action`, '2.68', { evacuate: {} })).status).toBe(200);
