@@ -196,6 +196,15 @@ describe('a compute dies: fence_compute, then NovaEvacuate, then NovaCompute bri
     await waitFor(`${failed} up`, 60_000, async () => ((await service(failed)).state === 'up' ? true : undefined));
     // The unprotected servers stay where they were; their guests died with the old process.
     for (const id of unprotectedIds) expect((await nova.getServer(id)).host).toBe(failed);
+    // What Nova makes of them once the host is back (printed for docs/sim-fidelity.md).
+    const leftBehind = await Promise.all(
+      unprotectedIds.map(async (id) => {
+        const server = await nova.getServer(id);
+        const actions = await novaRequest(cloud, 'GET', `/servers/${id}/os-instance-actions`);
+        const list = (actions.data as { instanceActions?: { action: string; user_id: string | null }[] }).instanceActions ?? [];
+        return [server.status, server.vmState, server.powerState, list.map((a) => `${a.action}:${a.user_id ?? 'null'}`)];
+      }),
+    );
 
     expect((await bench.novaCompute('monitor', node)).code).toBe(0);
     const stop = await bench.novaCompute('stop', node);
@@ -206,7 +215,7 @@ describe('a compute dies: fence_compute, then NovaEvacuate, then NovaCompute bri
     expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect((await bench.novaCompute('monitor', node)).code).toBe(0);
     expect(await service(failed)).toMatchObject({ forcedDown: false, status: 'enabled' });
-    console.log(JSON.stringify({ novaComputeStartMs: startMs, start: start.stderr.split('\n').slice(-15) }, null, 1));
+    console.log(JSON.stringify({ novaComputeStartMs: startMs, leftBehind, start: start.stderr.split('\n').slice(-15) }, null, 1));
   });
 });
 
