@@ -6,7 +6,7 @@
  * come from the lab's clouds.yaml (cloud nova-ha-password) for the OCF agents and as the
  * classic stdin options for fence_compute.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,11 @@ export class AgentBench {
 
   /** One NovaEvacuate action; `timeoutSec` is also Pacemaker's operation timeout. */
   novaEvacuate(action: string, extra: NodeJS.ProcessEnv = {}, timeoutSec = 60): Promise<CapturedRun> {
+    return this.spawnNovaEvacuate(action, extra, timeoutSec).run;
+  }
+
+  /** The same, with the child at hand (a test may SIGKILL it mid-action). */
+  spawnNovaEvacuate(action: string, extra: NodeJS.ProcessEnv = {}, timeoutSec = 60): { child: ChildProcess; run: Promise<CapturedRun> } {
     const env: NodeJS.ProcessEnv = {
       ...this.baseEnv(),
       ...this.ocfCredentials(),
@@ -89,7 +94,7 @@ export class AgentBench {
       ...extra,
     };
     const child = spawn(join(DIST, 'NovaEvacuate'), [action], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    return capture(child, (timeoutSec + 15) * 1000);
+    return { child, run: capture(child, (timeoutSec + 15) * 1000) };
   }
 
   /** One NovaCompute action on compute `host`; `node` carries its command and nova.conf. */

@@ -339,3 +339,58 @@ describe('SHUTOFF and ERROR servers on a failed host, a reserved host', () => {
     console.log(JSON.stringify({ on: on.stderr.split('\n').slice(-6), fencedReason: fenced.disabledReason }, null, 1));
   });
 });
+
+describe('NovaEvacuate killed mid-evacuation on real Nova', () => {
+  // Real Nova does not refuse a second evacuate while one is in flight (docs/sim-fidelity.md §1):
+  // only the agent's own reading of Nova keeps a resumed run from evacuating twice.
+  const failed = 'cmp-c';
+
+  beforeAll(async () => {
+    expect((await bench.novaEvacuate('start')).code).toBe(0);
+  });
+
+  afterAll(async () => {
+    if (nova) await restoreHost(failed);
+  });
+
+  test('SIGKILLed once its first evacuations are in Nova, the next monitor finishes the host with one evacuation per server', async () => {
+    const ids: string[] = [];
+    for (let n = 1; n <= 4; n++) ids.push(await boot(`e2e-c-${n}`, failed, lab.flavors.evacuable.id, lab.images.plain));
+    for (const id of ids) await waitStatus(id, 'ACTIVE', failed);
+    await computeCtl(lab, 'kill', failed);
+    const fence = await bench.fenceCompute('off', failed);
+    expect(fence.code).toBe(0);
+
+    const mark = markLogs(lab);
+    const { child, run } = bench.spawnNovaEvacuate('monitor', {}, 90);
+    let killedAfter: number | undefined;
+    const started = Date.now();
+    // Kill it as soon as Nova holds an evacuation record of one of these servers.
+    const watcher = (async () => {
+      while (child.exitCode === null && child.signalCode === null) {
+        if ((await evacuations(failed, ids)).length > 0) {
+          child.kill('SIGKILL');
+          killedAfter = Date.now() - started;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const first = await run;
+    await watcher;
+    expect({ code: first.code, killed: killedAfter !== undefined }).toEqual({ code: null, killed: true });
+    expect(bench.mark(failed)).not.toBe('no');
+
+    const { runs } = await monitorUntilDone(failed);
+    const posts = callsSince(lab, mark).filter((c) => c.method === 'POST' && /\/servers\/[^/]+\/action$/.test(c.path));
+    const migrations = await evacuations(failed, ids);
+    for (const id of ids) {
+      expect(migrations.filter((m) => m.instanceUuid === id).map((m) => m.status)).toEqual(['done']);
+      const server = await nova.getServer(id);
+      expect(server).toMatchObject({ status: 'ACTIVE', taskState: null });
+      expect(server.host).not.toBe(failed);
+    }
+    expect(posts).toHaveLength(ids.length);
+    console.log(JSON.stringify({ killedAfterMs: killedAfter, monitorsAfterKill: runs, evacuatePosts: posts.length }));
+  });
+});
