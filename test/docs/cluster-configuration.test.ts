@@ -40,7 +40,7 @@ function labOptions(variant: ClusterVariant): ClusterCibOptions {
     nodeDir: `${LAB_VAR}/node`,
     evacuationDelay: 0,
     novaComputeRestartLimit: 3,
-    controllerFenceStatusFile: `${LAB_VAR}/fence-ctl1.status`,
+    controllerFenceStatusFile: '/run/nova-ha-cluster/fence-ctl1.status',
   };
 }
 
