@@ -39,13 +39,11 @@ export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
   const rejected = cloud.faults.fire('evacuate-reject', { host: inst.host });
   if (rejected) throw new SimHttpError(rejected.status ?? 500, rejected.message ?? 'Injected evacuate failure.');
 
-  // check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR], task_state=None)
-  const racing = inRaceWindow(cloud, inst);
+  // check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR], task_state=None): in Nova (Zed)
+  // task_state=None means NO task-state check, so a second evacuate while the first is still
+  // rebuilding is accepted, and breaks the first (see breakEarlier; docs/sim-fidelity.md §1).
   if (!['active', 'stopped', 'error'].includes(inst.vmState)) {
     throw new SimHttpError(409, `Cannot 'evacuate' instance ${inst.id} while it is in vm_state ${inst.vmState}`);
-  }
-  if (inst.taskState !== null && !racing) {
-    throw new SimHttpError(409, `Cannot 'evacuate' instance ${inst.id} while it is in task_state ${inst.taskState}`);
   }
   const source = cloud.hosts.get(inst.host);
   const svc = cloud.services.get(inst.host);
@@ -81,6 +79,11 @@ export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
     projectId: req.projectId,
   };
   cloud.migrations.push(migration);
+  const earlier = inst.evacuation === null ? undefined : cloud.migrations.find((m) => m.id === inst.evacuation);
+  if (earlier !== undefined) {
+    breakEarlier(cloud, inst, earlier, migration, req);
+    return {};
+  }
   inst.evacuation = migration.id;
   inst.taskState = 'rebuilding';
   inst.updatedAt = now;
@@ -101,9 +104,30 @@ export function evacuate(cloud: Cloud, req: EvacuateRequest): EvacuateResult {
   return {};
 }
 
+/** Evacuations a later evacuate request broke: their remaining steps do nothing. */
+const broken = new WeakSet<Migration>();
+
+/**
+ * What Zed did in the lab with a second evacuate while the first was in flight: both claimed,
+ * the destination's rebuild hit `UnexpectedTaskStateError`, the first record ended `failed`,
+ * the second stayed `accepted` with no destination, and the server stuck in REBUILD (task
+ * rebuild_block_device_mapping) on the first's destination. The oracle has already flagged it.
+ */
+function breakEarlier(cloud: Cloud, inst: Instance, earlier: Migration, later: Migration, req: EvacuateRequest): void {
+  broken.add(earlier);
+  broken.add(later);
+  finish(cloud, inst, earlier, 'failed');
+  markActionFailed(inst);
+  cloud.recordAction(inst, 'evacuate', null, req.userId, req.projectId);
+  if (earlier.destCompute !== null && earlier.destCompute !== inst.host) cloud.moveInstance(inst, earlier.destCompute);
+  inst.evacuation = later.id;
+  inst.taskState = 'rebuild_block_device_mapping';
+  inst.updatedAt = cloud.now();
+}
+
 function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateRequest, targetState: 'active' | 'stopped'): void {
   const flavor = cloud.flavors.get(inst.flavorId);
-  if (!flavor) return;
+  if (!flavor || broken.has(m)) return;
   let target: Host | undefined;
   // A forced host (2.29–2.67), or any explicit host before 2.29, skips the scheduler's
   // filters; the placement claim still needs room.
@@ -139,11 +163,13 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
   const dest = target;
   const epoch = dest.epoch;
   cloud.withBuildSlot(dest, () => {
+    if (broken.has(m)) return cloud.releaseBuildSlot(dest);
     if (dest.epoch !== epoch) return;
     inst.taskState = 'rebuild_spawning';
     cloud.later(cloud.drawSec(cloud.timing.rebuildSec), () => {
       // A destination that died mid-rebuild never reports back (its restart fails the rebuild).
       if (!dest.computeRunning || dest.epoch !== epoch) return;
+      if (broken.has(m)) return cloud.releaseBuildSlot(dest);
       const injected = cloud.faults.fire('rebuild-fail', { host: dest.name });
       // Before 2.14 the caller states onSharedStorage; the destination refuses a mismatch.
       const notShared = req.onSharedStorage !== undefined && req.onSharedStorage !== cloud.config.sharedStorage;
@@ -165,6 +191,7 @@ function schedule(cloud: Cloud, inst: Instance, m: Migration, req: EvacuateReque
       cloud.later(cloud.timing.finishEvacuationSec, () => {
         if (!dest.computeRunning || dest.epoch !== epoch) return;
         cloud.releaseBuildSlot(dest);
+        if (broken.has(m)) return;
         if (targetState === 'stopped') cloud.setPower(inst, 'stopped');
         cloud.moveInstance(inst, dest.name);
         finish(cloud, inst, m, 'done');

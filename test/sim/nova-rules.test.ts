@@ -59,13 +59,20 @@ describe('evacuate preconditions', () => {
     expect((await sim.oracle()).ok).toBe(true);
   });
 
-  test('409 for a second evacuate while the first is in flight', async () => {
+  test('a second evacuate while the first is in flight is accepted (Zed checks no task state) and breaks the first', async () => {
     await sim.killHost('cmp-a');
     await fence('cmp-a');
     expect((await api.nova('POST', `/servers/${A1}/action`, '2.68', { evacuate: {} })).status).toBe(200);
     const again = await api.nova('POST', `/servers/${A1}/action`, '2.68', { evacuate: {} });
-    expect(again.status).toBe(409);
-    expect(again.body.conflictingRequest.message).toMatch(/task_state rebuild/);
+    expect(again.status).toBe(200);
+    const report = await sim.oracle();
+    expect(report.violations.map((v) => v.kind)).toEqual(['double-evacuation']);
+    // As the lab saw: the first record failed, the second stays accepted, the server stuck in REBUILD.
+    await new Promise((r) => setTimeout(r, 300));
+    const migs = await api.nova('GET', `/os-migrations?instance_uuid=${A1}`, '2.59');
+    expect(migs.body.migrations.map((m: { status: string }) => m.status).sort()).toEqual(['accepted', 'failed']);
+    const server = (await api.nova('GET', `/servers/${A1}`, '2.68')).body.server;
+    expect(server).toMatchObject({ status: 'REBUILD', 'OS-EXT-STS:task_state': 'rebuild_block_device_mapping' });
   });
 
   test('explicit target: unknown host 404, same host 400, disabled host → migration error and ERROR', async () => {
