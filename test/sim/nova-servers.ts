@@ -34,7 +34,11 @@ function hostStatus(cloud: Cloud, host: string): string {
   return cloud.serviceIsUp(svc) ? 'UP' : 'UNKNOWN';
 }
 
-export function serverView(cloud: Cloud, inst: Instance, v: Version, base: string) {
+/** Statuses for which Nova's view carries `progress`. */
+const WITH_PROGRESS = ['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING'];
+
+/** `show`: GET /servers/{id} (server_groups from 2.71 is in the single view only). */
+export function serverView(cloud: Cloud, inst: Instance, v: Version, base: string, show = false) {
   const flavor = cloud.flavors.get(inst.flavorId);
   // Nova's "ACTIVE on the old host" window (an injected fault): the task state reads null.
   const taskState = inRaceWindow(cloud, inst) ? null : inst.taskState;
@@ -50,10 +54,12 @@ export function serverView(cloud: Cloud, inst: Instance, v: Version, base: strin
         extra_specs: { ...(flavor?.extraSpecs ?? {}) },
       }
     : { id: inst.flavorId, links: [{ rel: 'bookmark', href: `${base}/flavors/${inst.flavorId}` }] };
+  const status = statusOf(inst.vmState, taskState);
   return {
     id: inst.id,
     name: inst.name,
-    status: statusOf(inst.vmState, taskState),
+    status,
+    ...(WITH_PROGRESS.includes(status) ? { progress: 0 } : {}),
     tenant_id: inst.projectId,
     user_id: inst.userId,
     metadata: { ...inst.metadata },
@@ -82,7 +88,7 @@ export function serverView(cloud: Cloud, inst: Instance, v: Version, base: strin
     'OS-EXT-STS:vm_state': inst.vmState,
     'OS-EXT-STS:power_state': inst.powerState,
     'os-extended-volumes:volumes_attached': inst.imageId === null ? [{ id: `vol-${inst.id}`, ...(atLeast(v, '2.3') ? { delete_on_termination: false } : {}) }] : [],
-    security_groups: [{ name: 'default' }],
+    // No security_groups: they come from Neutron ports, and these servers have none (as in the lab).
     ...(atLeast(v, '2.3')
       ? {
           'OS-EXT-SRV-ATTR:reservation_id': `r-${inst.id.slice(0, 8)}`,
@@ -103,6 +109,7 @@ export function serverView(cloud: Cloud, inst: Instance, v: Version, base: strin
     ...(atLeast(v, '2.16') ? { host_status: hostStatus(cloud, inst.host) } : {}),
     ...(atLeast(v, '2.19') ? { description: null } : {}),
     ...(atLeast(v, '2.26') ? { tags: [] } : {}),
+    ...(show && atLeast(v, '2.71') ? { server_groups: [] } : {}),
   };
 }
 
@@ -239,7 +246,7 @@ export function novaServerRoutes(cloud: Cloud): Route[] {
     route('nova', 'GET', '/v2.1/servers', (ctx) => listServers(cloud, ctx, false)),
     route('nova', 'GET', '/v2.1/servers/detail', (ctx) => listServers(cloud, ctx)),
     route('nova', 'GET', '/v2.1/servers/{server_id}', (ctx) =>
-      ok({ server: serverView(cloud, cloud.instance(ctx.params['server_id'] ?? ''), ctx.version, ctx.base) }),
+      ok({ server: serverView(cloud, cloud.instance(ctx.params['server_id'] ?? ''), ctx.version, ctx.base, true) }),
     ),
     route('nova', 'GET', '/v2.1/servers/{server_id}/os-instance-actions', (ctx) => {
       const inst = cloud.instance(ctx.params['server_id'] ?? '');

@@ -202,7 +202,7 @@ function hypervisors(cloud: Cloud, ctx: RequestContext, detail: boolean) {
     };
     if (!detail) return base;
     const resources = atLeast(v, '2.88')
-      ? {}
+      ? { uptime: host.alive ? ' 12:00:00 up 1 day,  0:00,  0 users,  load average: 0.10, 0.10, 0.10' : null }
       : {
           vcpus: host.capacity.vcpus,
           vcpus_used: host.used.vcpus,
