@@ -11,6 +11,7 @@ import {
   crmMon,
   kill,
   labIsUp,
+  victim,
   protectedOn,
   remotedPid,
   run,
@@ -23,7 +24,7 @@ import {
 } from './lab';
 import { watchRecovery } from './recovery';
 
-const NODE = 'compute2';
+let NODE = 'compute1';
 const up = labIsUp();
 
 async function novaEvacuatePids(): Promise<number[]> {
@@ -36,6 +37,7 @@ describe('drill c: NovaEvacuate SIGKILLed mid-evacuation', () => {
     if (!up) return;
     await cleanupFailures();
     await waitHealthy();
+    NODE = await victim();
   }, 240000);
 
   (up ? test : test.skip)(

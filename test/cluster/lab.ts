@@ -91,14 +91,25 @@ export function protectedOn(state: SimState, node: string): SimInstance[] {
   return state.instanceList.filter((i) => i.name.includes('-ha-') && i.host === node);
 }
 
+/** The compute with the most protected instances now (drills run in any order). */
+export async function victim(): Promise<string> {
+  const state = await simState();
+  const ranked = computes()
+    .map((n) => ({ n, count: protectedOn(state, n).length }))
+    .sort((a, b) => b.count - a.count || a.n.localeCompare(b.n));
+  return ranked[0]?.n ?? 'compute1';
+}
+
 // ---- Pacemaker ----
 
 export async function crmMon(): Promise<string> {
   return (await run('crm_mon', ['-1', '-r', '--output-as=xml'])).stdout;
 }
 
+/** Online and clean: a lost node whose fencing failed stays `online="true"` but `unclean="true"`. */
 export function nodeOnline(xml: string, node: string): boolean {
-  return new RegExp(`<node name="${node}" [^>]*online="true"`).test(xml);
+  const tag = new RegExp(`<node name="${node}" [^>]*>`).exec(xml)?.[0] ?? '';
+  return /online="true"/.test(tag) && !/unclean="true"/.test(tag);
 }
 
 /** `name` (a resource id) reported Started on `node`. */
