@@ -84,7 +84,8 @@ async function probeSim(): Promise<ProbeRecord> {
 }
 
 /** Where the simulator answers otherwise than Zed (docs/sim-fidelity.md explains each). */
-const KNOWN_DIFFERENCES: string[] = ['GET /servers/{id}', 'GET /servers/detail?host', 'GET /os-hypervisors/detail'];
+// None since the simulator took Zed's shapes (49d639d) and its second-evacuate rule (f0c1dba).
+const KNOWN_DIFFERENCES: string[] = [];
 
 test('the simulator answers the host-failure sequence as real Nova does, apart from the recorded differences', async () => {
   const real = await probeLab();
