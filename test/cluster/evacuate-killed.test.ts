@@ -5,23 +5,7 @@
  * records, and the simulator's oracle sees no instance evacuated twice.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  Timeline,
-  cleanupFailures,
-  crmMon,
-  kill,
-  labIsUp,
-  victim,
-  protectedOn,
-  remotedPid,
-  run,
-  simFaults,
-  simPost,
-  simState,
-  startedOn,
-  waitFor,
-  waitHealthy,
-} from './lab';
+import { crmMon, kill, labIsUp, prepareDrill, protectedOn, remotedPid, run, simFaults, simPost, simState, startedOn, Timeline, waitFor } from './lab';
 import { watchRecovery } from './recovery';
 
 let NODE = 'compute1';
@@ -35,9 +19,7 @@ async function novaEvacuatePids(): Promise<number[]> {
 describe('drill c: NovaEvacuate SIGKILLed mid-evacuation', () => {
   beforeAll(async () => {
     if (!up) return;
-    await cleanupFailures();
-    await waitHealthy();
-    NODE = await victim();
+    NODE = await prepareDrill();
   }, 240000);
 
   (up ? test : test.skip)(

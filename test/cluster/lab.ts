@@ -257,3 +257,10 @@ export async function waitHealthy(timeoutMs = 180000): Promise<void> {
     );
   }, 1000);
 }
+
+/** A drill's start: old failures cleaned up, the cluster healthy again, and its victim chosen. */
+export async function prepareDrill(): Promise<string> {
+  await cleanupFailures();
+  await waitHealthy();
+  return victim();
+}

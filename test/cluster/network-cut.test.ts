@@ -5,7 +5,7 @@
  * The link is restored before the power-on repair.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { Timeline, cleanupFailures, fenceHistory, fenceTime, labIsUp, protectedOn, run, simState, victim, waitFor, waitHealthy } from './lab';
+import { fenceHistory, fenceTime, labIsUp, prepareDrill, protectedOn, run, simState, Timeline, waitFor } from './lab';
 import { watchRecovery } from './recovery';
 
 let NODE = 'compute1';
@@ -15,9 +15,7 @@ const link = (state: 'up' | 'down') => run('ip', ['-n', NODE, 'link', 'set', 'et
 describe('drill e: network cut', () => {
   beforeAll(async () => {
     if (!up) return;
-    await cleanupFailures();
-    await waitHealthy();
-    NODE = await victim();
+    NODE = await prepareDrill();
   }, 240000);
 
   (up ? test : test.skip)(

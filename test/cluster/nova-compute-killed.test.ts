@@ -5,23 +5,7 @@
  * evacuates it, and after the power-on repair the node comes back into service.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import {
-  Timeline,
-  cleanupFailures,
-  crmMon,
-  fenceHistory,
-  fenceTime,
-  host,
-  kill,
-  labIsUp,
-  novaComputePids,
-  nodeOnline,
-  protectedOn,
-  simState,
-  victim,
-  waitFor,
-  waitHealthy,
-} from './lab';
+import { crmMon, fenceHistory, fenceTime, host, kill, labIsUp, nodeOnline, novaComputePids, prepareDrill, protectedOn, simState, Timeline, waitFor } from './lab';
 import { watchRecovery } from './recovery';
 
 let NODE = 'compute1';
@@ -41,9 +25,7 @@ async function killAndWaitRestart(): Promise<number[]> {
 describe('drill b: nova-compute killed', () => {
   beforeAll(async () => {
     if (!up) return;
-    await cleanupFailures();
-    await waitHealthy();
-    NODE = await victim();
+    NODE = await prepareDrill();
   }, 240000);
 
   (up ? test : test.skip)(

@@ -8,24 +8,7 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import {
-  REPO,
-  Timeline,
-  cleanupFailures,
-  evacuateAttribute,
-  fenceHistory,
-  fenceTime,
-  host,
-  kill,
-  labIsUp,
-  victim,
-  protectedOn,
-  remotedPid,
-  run,
-  simState,
-  waitFor,
-  waitHealthy,
-} from './lab';
+import { evacuateAttribute, fenceHistory, fenceTime, host, kill, labIsUp, prepareDrill, protectedOn, remotedPid, REPO, run, simState, Timeline, waitFor } from './lab';
 
 let NODE = 'compute1';
 const up = labIsUp();
@@ -34,9 +17,7 @@ const bmcCtl = join(REPO, 'scripts/cluster/bmc-ctl');
 describe('drill d: the power fence device fails', () => {
   beforeAll(async () => {
     if (!up) return;
-    await cleanupFailures();
-    await waitHealthy();
-    NODE = await victim();
+    NODE = await prepareDrill();
   }, 240000);
 
   (up ? test : test.skip)(

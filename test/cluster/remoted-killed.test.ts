@@ -6,7 +6,7 @@
  * evacuate attribute is gone.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { Timeline, cleanupFailures, fenceHistory, fenceTime, host, kill, labIsUp, victim, protectedOn, remotedPid, simCalls, simState, waitHealthy } from './lab';
+import { fenceHistory, fenceTime, host, kill, labIsUp, prepareDrill, protectedOn, remotedPid, simCalls, simState, Timeline } from './lab';
 import { bmcLines, watchRecovery } from './recovery';
 
 let NODE = 'compute1';
@@ -15,9 +15,7 @@ const up = labIsUp();
 describe('drill a: pacemaker-remoted SIGKILLed', () => {
   beforeAll(async () => {
     if (!up) return;
-    await cleanupFailures();
-    await waitHealthy();
-    NODE = await victim();
+    NODE = await prepareDrill();
   }, 240000);
 
   (up ? test : test.skip)(
