@@ -138,10 +138,10 @@ export async function novaRequest(
   return { status: response.status, data: text ? (JSON.parse(text) as unknown) : null };
 }
 
-/** Boots one server on `host` as admin (availability zone `nova:HOST`), no network. */
-export async function bootOn(cloud: Cloud, lab: Lab, name: string, host: string, flavorId: string): Promise<string> {
+/** Boots one server on `host` as admin (availability zone `nova:HOST`), no network; the image tagged `evacuable` unless told. */
+export async function bootOn(cloud: Cloud, lab: Lab, name: string, host: string, flavorId: string, imageId = lab.images.evacuable): Promise<string> {
   const { status, data } = await novaRequest(cloud, 'POST', '/servers', {
-    server: { name, flavorRef: flavorId, imageRef: lab.images.evacuable, networks: 'none', availability_zone: `nova:${host}` },
+    server: { name, flavorRef: flavorId, imageRef: imageId, networks: 'none', availability_zone: `nova:${host}` },
   });
   if (status !== 202) throw new Error(`boot of ${name} on ${host}: HTTP ${status} ${JSON.stringify(data)}`);
   return (data as { server: { id: string } }).server.id;
