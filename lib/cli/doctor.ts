@@ -165,8 +165,12 @@ async function pacemakerChecks(ctx: CommandContext): Promise<CheckResult[]> {
           detail: `not on PATH: ${missing.join(', ')}`,
           fix: 'install pacemaker-cli-utils (run nova-ha on a cluster node, with /usr/sbin on PATH)',
         };
-  const [attributes, agent] = await Promise.all([attributesCheck(ctx, missing), agentCheck(ctx)]);
-  return [tools, attributes, agent];
+  const [attributes, agent, fencing] = await Promise.all([
+    attributesCheck(ctx, missing),
+    agentCheck(ctx),
+    fencingCheckNow(ctx, missing),
+  ]);
+  return [tools, attributes, agent, fencing];
 }
 
 async function attributesCheck(ctx: CommandContext, missing: readonly string[]): Promise<CheckResult> {
@@ -178,6 +182,13 @@ async function attributesCheck(ctx: CommandContext, missing: readonly string[]):
   } catch (error) {
     return fail('attributes', error);
   }
+}
+
+/** Failed fencing: a lost node that is never fenced is never evacuated. */
+async function fencingCheckNow(ctx: CommandContext, missing: readonly string[]): Promise<CheckResult> {
+  if (missing.includes('crm_mon')) return skip('fencing', 'crm_mon missing');
+  const [{ readFencing }, { fencingCheck }] = await Promise.all([import('./fencing'), import('./fencing-format')]);
+  return fencingCheck(await readFencing(ctx.tools), ctx.io.now());
 }
 
 /** Is there a NovaEvacuate resource at all? Without one, nothing evacuates automatically. */

@@ -2,7 +2,8 @@
  * `nova-ha explain INSTANCE`: is this instance protected, and why; where it runs, its host's
  * segment and recovery method, its priority and size, its evacuation progress from
  * NovaEvacuate's status file, and what NovaCompute reports: its host waiting for evacuations,
- * the instance restarted (or given up) by NovaCompute. Reads only.
+ * the instance restarted (or given up) by NovaCompute, and its host's fencing when that failed
+ * (nothing is evacuated until it succeeds). Reads only.
  */
 import type { ComputeReport } from '../nova-compute/report';
 import type { Server } from '../openstack/nova-types';
@@ -16,7 +17,9 @@ import { readComputes, reportForHost, restartsOf, type InstanceRestarts } from '
 import { explainComputeLines } from './computes-format';
 import type { CommandContext } from './context';
 import { NoSuchObjectError } from './errors';
-import { classifyHost } from './live';
+import { fencingForHost, readFencing, type FencingFailure } from './fencing';
+import { failedSentence, NOTHING_EVACUATED } from './fencing-format';
+import { classifyHost, withFencing } from './live';
 import { resolvePolicy } from './cluster-config';
 import type { PolicyOptions } from './policy-options';
 import { readWorld } from './read-world';
@@ -47,6 +50,8 @@ export interface Explanation {
   readonly compute: ComputeReport | null;
   /** NovaCompute's restarts of this instance, from its host's report or any other. */
   readonly restarts: InstanceRestarts | null;
+  /** Pacemaker's failed fencing of the instance's host, when its last attempts failed. */
+  readonly fencing: FencingFailure | null;
   readonly notes: readonly string[];
 }
 
@@ -94,15 +99,19 @@ export async function explainInstance(ctx: CommandContext, ref: string, options:
     notes.push(`status file unreadable: ${errorMessage(error)}`);
   }
   const size = sizeOf(server, world.flavors);
-  const computes = await readComputes(ctx.tools);
+  const [computes, fencingView] = await Promise.all([readComputes(ctx.tools), readFencing(ctx.tools)]);
   notes.push(...computes.notes.filter((text) => text.includes('unreadable')));
+  notes.push(...fencingView.notes);
+  const fencing = fencingForHost(fencingView, server.host);
   for (const entry of computes.nodes) if (entry.problem) notes.push(`node ${entry.node}: ${entry.problem}`);
   return {
     id: server.id,
     name: server.name,
     status: server.status,
     host: server.host,
-    hostState: host ? classifyHost(host.service, world.snapshot.marks.get(host.name)).state : null,
+    hostState: host
+      ? withFencing(classifyHost(host.service, world.snapshot.marks.get(host.name)), fencing, ctx.io.now()).state
+      : null,
     segment: host?.segment ?? null,
     recoveryMethod: host ? policy.methodFor(host.segment) : null,
     protected: decision.protected,
@@ -113,6 +122,7 @@ export async function explainInstance(ctx: CommandContext, ref: string, options:
     progress: progressOf(document, server.id),
     compute: reportForHost(computes, server.host) ?? null,
     restarts: restartsOf(computes, server.id, server.host) ?? null,
+    fencing: fencing ?? null,
     notes,
   };
 }
@@ -137,6 +147,7 @@ export function formatExplanation(e: Explanation, lastPassAt: number | undefined
         : `progress   GIVEN UP on ${entry.host}: ${entry.reason} (${e.progress.source}${when})`,
     );
   }
+  if (e.fencing) lines.push(`fencing    ${failedSentence(e.fencing, now)}: ${NOTHING_EVACUATED}`);
   lines.push(...explainComputeLines(e.compute ?? undefined, e.restarts ?? undefined, now));
   for (const note of e.notes) lines.push(`note       ${note}`);
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,6 @@
 /**
  * `nova-ha status --live`: the state of every compute host read now from Pacemaker (the
- * `evacuate` attribute, the resume property) and Nova (services, forced-down, our fence
+ * `evacuate` attribute, the resume property, failed fencing) and Nova (services, forced-down, our fence
  * reason, instances still recorded on a failed host), for when no fresh status file exists
  * here. classifyHost is pure; readLiveStatus does the reads.
  */
@@ -12,6 +12,8 @@ import { readComputes, type ComputesView } from './computes';
 import { formatComputes } from './computes-format';
 import type { CommandContext } from './context';
 import { RESUMED_AT_PROPERTY } from './defaults';
+import { fencingForHost, readFencing, type FencingFailure, type FencingView } from './fencing';
+import { fencingSentence, formatFencing, NOTHING_EVACUATED } from './fencing-format';
 import { readLiveInstances, type LiveInstance } from './live-instances';
 import { table } from './table';
 
@@ -27,6 +29,8 @@ export type LiveHostState =
   | 'refused'
   /** Forced down by fence_compute but the mark is gone (e.g. the node rejoined): NovaEvacuate still acts. */
   | 'fenced'
+  /** Pacemaker tried to fence it and failed, no success since: nothing is evacuated. */
+  | 'fence-failed'
   | 'done';
 
 export interface LiveHost {
@@ -44,6 +48,8 @@ export interface LiveHost {
   readonly instancesOnHost: number | null;
   /** Per-instance progress from Nova's records (hosts being evacuated, or done, only). */
   readonly instances: readonly LiveInstance[];
+  /** Pacemaker's failed fencing of the host's node, when its last attempts failed. */
+  readonly fencing: FencingFailure | null;
 }
 
 export interface LiveStatus {
@@ -54,6 +60,8 @@ export interface LiveStatus {
   readonly resumedAt: number | null;
   /** What could not be read (Pacemaker down on this node, …). */
   readonly errors: readonly string[];
+  /** Nodes whose fencing failed, from crm_mon's fencing history. */
+  readonly fencing: FencingView;
   /** NovaCompute's reports (the nova-ha-compute attribute of every node). */
   readonly computes: ComputesView;
 }
@@ -100,15 +108,30 @@ export function classifyHost(service: ComputeService, mark: string | undefined):
   return { state: 'up', detail: '' };
 }
 
-const FAILED: readonly LiveHostState[] = ['evacuating', 'refused', 'fenced', 'down'];
 const TRACKED: readonly LiveHostState[] = ['evacuating', 'fenced', 'done'];
+
+/**
+ * A failed fencing outranks what Nova and the marks say, unless fence_compute has already acted
+ * (the host is being or has been evacuated): it is why nothing else happens.
+ */
+export function withFencing(
+  classified: { state: LiveHostState; detail: string },
+  failure: FencingFailure | undefined,
+  now: number,
+): { state: LiveHostState; detail: string } {
+  if (!failure) return classified;
+  if (TRACKED.includes(classified.state)) return { ...classified, detail: `${classified.detail}; ${fencingSentence(failure, now)}` };
+  return { state: 'fence-failed', detail: `${fencingSentence(failure, now)}: ${NOTHING_EVACUATED}` };
+}
+
+const FAILED: readonly LiveHostState[] = ['evacuating', 'refused', 'fenced', 'fence-failed', 'down'];
 
 export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
   const errors: string[] = [];
   const { queryAttributeAllNodes } = await import('../pacemaker/attrd');
   const { getClusterProperty } = await import('../pacemaker/crm-attribute');
   const tool = { ...ctx.tools, capMs: 10_000 };
-  const [marks, resumed, computes] = await Promise.all([
+  const [marks, resumed, computes, fencing] = await Promise.all([
     queryAttributeAllNodes('evacuate', tool).catch((error: unknown) => {
       errors.push(`evacuate attributes unreadable: ${errorMessage(error)}`);
       return new Map<string, string>();
@@ -118,7 +141,9 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
       return undefined;
     }),
     readComputes(ctx.tools),
+    readFencing(ctx.tools),
   ]);
+  const now = ctx.io.now();
   const cloud = await ctx.cloud();
   const nova = await cloud.nova();
   const services = await nova.listComputeServices();
@@ -128,7 +153,8 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
       .sort((a, b) => a.host.localeCompare(b.host))
       .map(async (service): Promise<LiveHost> => {
         const mark = marks.get(service.host);
-        const { state, detail } = classifyHost(service, mark);
+        const failure = fencingForHost(fencing, service.host);
+        const { state, detail } = withFencing(classifyHost(service, mark), failure, now);
         let instancesOnHost: number | null = null;
         const instances = TRACKED.includes(state)
           ? await readLiveInstances(nova, service.host, fencedAt(service.disabledReason), errors)
@@ -155,16 +181,18 @@ export async function readLiveStatus(ctx: CommandContext): Promise<LiveStatus> {
           },
           instancesOnHost,
           instances,
+          fencing: failure ?? null,
         };
       }),
   );
   const resumedSeconds = resumed === undefined ? Number.NaN : Number(resumed);
   return {
     source: 'live',
-    at: ctx.io.now(),
+    at: now,
     hosts,
     resumedAt: Number.isFinite(resumedSeconds) ? resumedSeconds * 1000 : null,
     errors,
+    fencing,
     computes,
   };
 }
@@ -199,6 +227,8 @@ export function formatLiveStatus(status: LiveStatus, options: { instances: boole
       ),
     );
   }
+  const fencing = formatFencing(status.fencing, status.at);
+  if (fencing) lines.push('', fencing);
   lines.push('', formatComputes(status.computes, { now: status.at, instances: options.instances }));
   return `${lines.join('\n')}\n`;
 }

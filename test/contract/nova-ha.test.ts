@@ -1,8 +1,8 @@
 /**
  * The built nova-ha against the simulated cloud and the stand-in Pacemaker tools: doctor
  * (all green, wrong password, unreachable Keystone), status (file and live), resume,
- * evacuate (refuses a live host, accepts a fenced one), usage errors and help, and what
- * NovaCompute reports in status and explain.
+ * evacuate (refuses a live host, accepts a fenced one), usage errors and help, what
+ * NovaCompute reports in status and explain, and failed fencing from crm_mon's history.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
 import { formatComputeReport, type ComputeReport } from '../../lib/nova-compute/report';
 import { CliHarness, ensureBuilt } from '../unit/cli/cli-harness';
 import { sampleStatus } from '../unit/cli/sample-status';
+import { CRM_MON_FENCED_AFTER_FAILURES_XML, CRM_MON_FENCING_FAILED_XML } from '../fixtures/crm-mon-fencing';
 
 let sim: RunningSim;
 let cli: CliHarness;
@@ -86,7 +87,7 @@ describe('doctor', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^✓ NovaEvacuate +resource 'nova-evacuate' configured$/m);
-    for (const name of ['credentials', 'Keystone', 'catalog', 'Nova API', 'compute services', 'clock', 'Pacemaker tools', 'attributes', 'status file']) {
+    for (const name of ['credentials', 'Keystone', 'catalog', 'Nova API', 'compute services', 'clock', 'Pacemaker tools', 'attributes', 'fencing', 'status file']) {
       expect(run.stdout).toMatch(new RegExp(`^✓ ${name} `, 'm'));
     }
     expect(run.stdout).toMatch(/token issued in \d+ ms/);
@@ -394,6 +395,59 @@ describe('what NovaCompute reports (nova-ha-compute attributes)', () => {
     const json = JSON.parse((await cli.run(['explain', A2, '--json', ...cloudArgs])).stdout) as { compute: ComputeReport; restarts: { node: string } };
     expect(json.compute.phase).toBe('waiting');
     expect(json.restarts.node).toBe('cmp-b');
+  });
+});
+
+describe("failed fencing (crm_mon's fencing history)", () => {
+  // The lab's node compute1 stands for the simulator's cmp-a here.
+  const failing = CRM_MON_FENCING_FAILED_XML.replaceAll('compute1', 'cmp-a');
+  const repaired = CRM_MON_FENCED_AFTER_FAILURES_XML.replaceAll('compute1', 'cmp-a');
+  afterAll(() => cli.setCrmMon(repaired));
+
+  it('status: says fencing of cmp-a failed, when, how often, by whom, and that nothing is evacuated; --json as fencing', async () => {
+    cli.setCrmMon(failing);
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now())));
+    const run = await cli.run(['status']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Fencing failed (crm_mon's fencing history): nothing is evacuated from it until fencing succeeds");
+    expect(run.stdout).toMatch(
+      /^ {2}cmp-a: fencing FAILED 2 time\(s\) from 2026-11-25 12:18Z to 2026-11-25 12:19Z, after the success at 2026-11-25 11:02Z \(off by ctl1, no exit reason given\); crm_mon shows it unclean \(lost and not fenced\); Pacemaker is trying again now$/m,
+    );
+    const json = JSON.parse((await cli.run(['status', '--json'])).stdout) as { fencing: { failures: Array<{ node: string; attempts: number; delegate: string }> } };
+    expect(json.fencing.failures).toEqual([expect.objectContaining({ node: 'cmp-a', attempts: 2, delegate: 'ctl1', retrying: true, nodeState: 'unclean' })]);
+  });
+
+  it('status --live: cmp-a reads fence-failed (Nova still sees it up); --json carries it per host', async () => {
+    cli.setCrmMon(failing);
+    const run = await cli.run(['status', '--live', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^cmp-a +up\/enabled +no +- +fence-failed +\d+ +fencing FAILED 2 time\(s\).*: nothing is evacuated from it until fencing succeeds$/m);
+    const json = JSON.parse((await cli.run(['status', '--live', '--json', ...cloudArgs])).stdout) as {
+      hosts: Array<{ name: string; state: string; fencing: { attempts: number } | null }>;
+    };
+    expect(json.hosts.find((host) => host.name === 'cmp-a')).toMatchObject({ state: 'fence-failed', fencing: { attempts: 2 } });
+    expect(json.hosts.find((host) => host.name === 'cmp-b')?.fencing).toBeNull();
+  });
+
+  it('explain: its host is fence-failed and why', async () => {
+    cli.setCrmMon(failing);
+    const run = await cli.run(['explain', 'a-tagged-flavor-1', ...cloudArgs]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^host +cmp-a: fence-failed, /m);
+    expect(run.stdout).toMatch(/^fencing +FAILED 2 time\(s\) .*: nothing is evacuated from it until fencing succeeds$/m);
+  });
+
+  it('doctor: ✗ fencing (exit 1); once a later fencing succeeded: ✓ and no section in status', async () => {
+    cli.setCrmMon(failing);
+    const failed = await cli.run(['doctor', ...cloudArgs]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^✗ fencing +cmp-a: fencing FAILED 2 time\(s\)/m);
+    cli.setCrmMon(repaired);
+    const fine = await cli.run(['doctor', ...cloudArgs]);
+    expect(fine.stdout).toMatch(/^✓ fencing +no failed fencing in crm_mon's fencing history$/m);
+    writeFileSync(cli.statusFile, JSON.stringify(sampleStatus(Date.now())));
+    expect((await cli.run(['status'])).stdout).not.toContain('Fencing failed');
   });
 });
 

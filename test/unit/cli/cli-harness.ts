@@ -1,7 +1,8 @@
 /**
  * Runs the BUILT dist/nova-ha as operators do, against the simulated cloud, with the project's
- * stand-in attrd_updater/crm_attribute (test/standins, state in a JSON file) and trivial
- * crm_mon/stonith_admin first on PATH; /usr/sbin is left out so no real cluster is reached.
+ * stand-in attrd_updater/crm_attribute (test/standins, state in a JSON file), a crm_mon that
+ * prints a file (a quiet cluster by default, see setCrmMon) and a trivial stonith_admin first
+ * on PATH; /usr/sbin is left out so no real cluster is reached.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { capture } from '../../helpers/capture';
@@ -9,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CRM_MON_NO_FENCING_XML } from '../../fixtures/crm-mon-fencing';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const BUILT = join(REPO, 'dist', 'nova-ha');
@@ -31,12 +33,13 @@ export class CliHarness {
   readonly bin = join(this.work, 'bin');
   readonly attrs = join(this.work, 'attrs.json');
   readonly statusFile = join(this.work, 'status.json');
+  readonly crmMonXml = join(this.work, 'crm_mon.xml');
 
   constructor() {
     mkdirSync(this.bin);
-    for (const tool of ['crm_mon', 'stonith_admin']) {
-      writeFileSync(join(this.bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    }
+    writeFileSync(join(this.bin, 'stonith_admin'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    this.setCrmMon(CRM_MON_NO_FENCING_XML);
+    writeFileSync(join(this.bin, 'crm_mon'), `#!/bin/sh\ncat '${this.crmMonXml}'\n`, { mode: 0o755 });
     // cibadmin --query --xpath: the CIB fragment in $NOVA_HA_TEST_CIB, else "no such object" (105).
     writeFileSync(
       join(this.bin, 'cibadmin'),
@@ -80,6 +83,11 @@ export class CliHarness {
     const privacy = Object.fromEntries(Object.keys(attributes).map((name) => [name, true]));
     const next = { nodes: {}, ...store, attrd: { ...store.attrd, ...attributes }, attrdPrivate: { ...store.attrdPrivate, ...privacy } };
     writeFileSync(this.attrs, JSON.stringify(next));
+  }
+
+  /** What `crm_mon -1 --output-as=xml` prints from now on. */
+  setCrmMon(xml: string): void {
+    writeFileSync(this.crmMonXml, xml);
   }
 
   cleanup(): void {

@@ -125,7 +125,7 @@ describe('formatComputes', () => {
   });
 
   it('is part of the live status', () => {
-    const live: LiveStatus = { source: 'live', at: NOW, hosts: [], resumedAt: null, errors: [], computes: both };
+    const live: LiveStatus = { source: 'live', at: NOW, hosts: [], resumedAt: null, errors: [], fencing: { failures: [], notes: [] }, computes: both };
     expect(formatLiveStatus(live)).toMatch(/^cmp-a +cmp-a\.example\.org +NovaCompute +0 +4 s ago +waiting 2m10s/m);
   });
 });

@@ -129,6 +129,7 @@ describe('formatExplanation', () => {
     progress: null,
     compute: null,
     restarts: null,
+    fencing: null,
     notes: [],
   };
 
