@@ -10,6 +10,10 @@
  * - A guest that dies leaves the server ACTIVE until nova-compute's power-state sync runs
  *   (every sync_power_state_interval, 10 min by default; a libvirt lifecycle event sooner).
  *   Until then os-start is refused (409 on an ACTIVE server), so a HARD reboot restarts it.
+ * - A guest the hypervisor no longer knows (Nova's fake driver, a host whose hypervisor state
+ *   did not survive a power loss) reads power_state NOSTATE, and Nova's sync ignores it
+ *   ("Instance is unexpectedly not found"): it stays ACTIVE with no `stop` for good, so only
+ *   we can bring it back, the same way (HARD reboot).
  * - The sync then calls the stop API with an admin context that has no user: a `stop`
  *   instance action with user_id null. An operator's stop carries the caller's user id.
  * - Migrations, resizes, rebuilds and evacuations keep a stopped server stopped (below
@@ -139,9 +143,16 @@ function judgeActive(server: Server): InstanceVerdict {
     case null:
     case POWER_STATE.RUNNING:
       return { kind: 'healthy', evidence: `ACTIVE, power state ${powerStateName(power)}` };
+    case POWER_STATE.NOSTATE:
+      return {
+        kind: 'restart',
+        method: 'hard-reboot',
+        evidence:
+          `ACTIVE with no task but power state ${powerStateName(power)}: the hypervisor does not know the guest ` +
+          "(lost with the host's power, or never recreated), and Nova's power sync leaves it so",
+      };
     case POWER_STATE.SHUTDOWN:
     case POWER_STATE.CRASHED:
-    case POWER_STATE.NOSTATE:
       return {
         kind: 'restart',
         method: 'hard-reboot',

@@ -57,6 +57,8 @@ export interface SimHostState {
   computeSessionsOpen: number;
   /** Lost power and nova-compute has not run its post-boot power sync since. */
   powerLost: boolean;
+  /** With powerLost: the hypervisor forgot its guests (revive with forgetGuests). */
+  guestsForgotten: boolean;
   segment: string | null;
   reserved: boolean;
   service: { state: 'up' | 'down'; status: 'enabled' | 'disabled'; forced_down: boolean; disabled_reason: string | null };
@@ -105,7 +107,8 @@ export interface RunningSim {
   cloud: Cloud | null;
   killHost(host: string): Promise<void>;
   /** Boot the host; `{ compute: false }` leaves nova-compute stopped (a node NovaCompute manages). */
-  reviveHost(host: string, opts?: { compute?: boolean }): Promise<void>;
+  /** compute: false boots without nova-compute; forgetGuests: the hypervisor lost the guests (they stay ACTIVE, power_state NOSTATE). */
+  reviveHost(host: string, opts?: { compute?: boolean; forgetGuests?: boolean }): Promise<void>;
   /** Only nova-compute stops (guests keep running); `startCompute` brings it back. */
   stopCompute(host: string): Promise<void>;
   startCompute(host: string): Promise<void>;
@@ -118,7 +121,7 @@ export interface RunningSim {
    */
   openComputeSession(host: string): Promise<ComputeSessionHandle>;
   /** `shutoff` (default): SHUTOFF, no action; `power-state`: Nova still says ACTIVE; `synced`: stop action by Nova itself. */
-  crashInstance(id: string, mode?: 'shutoff' | 'power-state' | 'synced'): Promise<void>;
+  crashInstance(id: string, mode?: 'shutoff' | 'power-state' | 'synced' | 'lost'): Promise<void>;
   injectFault(spec: FaultSpec): Promise<ActiveFault>;
   /** Clear one fault by id, or all. */
   clearFaults(id?: string): Promise<void>;
@@ -244,7 +247,10 @@ function control(endpoints: SimEndpoints, cloud: Cloud | null, stop: () => Promi
     endpoints,
     cloud,
     killHost: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/kill`)),
-    reviveHost: async (h, opts) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/revive`, opts?.compute === false ? { compute: false } : undefined)),
+    reviveHost: async (h, opts) => {
+      const body = { ...(opts?.compute === false ? { compute: false } : {}), ...(opts?.forgetGuests ? { forgetGuests: true } : {}) };
+      await call('POST', `/hosts/${encodeURIComponent(h)}/revive`, Object.keys(body).length > 0 ? body : undefined);
+    },
     stopCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/stop-compute`)),
     startCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/start-compute`)),
     hangCompute: async (h) => void (await call('POST', `/hosts/${encodeURIComponent(h)}/hang-compute`)),

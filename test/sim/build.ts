@@ -119,6 +119,7 @@ export function buildCloud(input: Scenario, overrides: BuildOverrides = {}): Clo
       heartbeatStoppedAt: h.compute === false ? cloud.now() - cloud.realMs(cloud.timing.serviceDownTimeSec) - 1 : null,
       epoch: 0,
       powerLost: false,
+      guestsForgotten: false,
       computeHung: false,
       segment: h.segment ?? null,
       reserved: h.reserved ?? false,

@@ -11,7 +11,7 @@ import type {
   Aggregate, AppCredential, Capacity, Flavor, Host, Image, Instance, Migration, NovaConfig, Project, Service, Timing, User,
 } from './model';
 
-export type CrashMode = 'shutoff' | 'power-state' | 'synced';
+export type CrashMode = 'shutoff' | 'power-state' | 'synced' | 'lost';
 
 export interface CloudConfig {
   seed: number;
@@ -190,11 +190,14 @@ export class Cloud {
    * power sync stops instances Nova still thought active on it (their guests died with the
    * host). With `compute: false` nova-compute stays stopped (a node whose NovaCompute agent
    * starts it): the service stays down, and the power loss is remembered for its first start.
+   * With `forgetGuests` the hypervisor comes back without its guests (fake driver, ephemeral
+   * hypervisor state): that sync then leaves them ACTIVE with power_state NOSTATE.
    */
-  reviveHost(name: string, opts: { compute?: boolean } = {}): void {
+  reviveHost(name: string, opts: { compute?: boolean; forgetGuests?: boolean } = {}): void {
     const host = this.host(name);
     if (host.alive) return;
     host.alive = true;
+    host.guestsForgotten = host.powerLost && opts.forgetGuests === true;
     if (opts.compute !== false) this.startCompute(name);
   }
 
@@ -229,9 +232,17 @@ export class Cloud {
       }
       if (!host.powerLost) return;
       host.powerLost = false;
+      const forgotten = host.guestsForgotten;
+      host.guestsForgotten = false;
       for (const id of this.byHost.get(name) ?? []) {
         const inst = this.instances.get(id);
         if (!inst || inst.evacuation !== null || inst.vmState !== 'active') continue;
+        if (forgotten) {
+          // Nova's sync: "Instance is unexpectedly not found. Ignore." Only power_state changes.
+          inst.powerState = 0;
+          inst.updatedAt = this.now();
+          continue;
+        }
         this.setPower(inst, 'stopped');
         // The power sync runs with an admin context: no user, no project (unlike an operator's stop).
         this.recordAction(inst, 'stop', null, null, null);
@@ -308,13 +319,14 @@ export class Cloud {
    * The guest dies on its own. `shutoff` (default): SHUTOFF and no action recorded (unlike an
    * operator's stop). `power-state`: only power_state reads shutdown, Nova still says ACTIVE
    * (its sync has not run yet). `synced`: SHUTOFF with the `stop` action Nova's power-state
-   * sync records (no user, no project).
+   * sync records (no user, no project). `lost`: the hypervisor no longer knows the guest: Nova
+   * still says ACTIVE, power_state reads NOSTATE (0), and its sync leaves it so.
    */
   crashInstance(id: string, mode: CrashMode = 'shutoff'): void {
     const inst = this.instance(id);
-    inst.powerState = 4;
+    inst.powerState = mode === 'lost' ? 0 : 4;
     inst.updatedAt = this.now();
-    if (mode === 'power-state') return;
+    if (mode === 'power-state' || mode === 'lost') return;
     inst.vmState = 'stopped';
     if (mode === 'synced') this.recordAction(inst, 'stop', null, null, null);
   }

@@ -85,6 +85,8 @@ export function stateSummary(cloud: Cloud, full: boolean, hostFilter: string | n
         computeSessionsOpen: sessions?.openCount(h.name) ?? 0,
         /** Powered off since nova-compute last ran its post-boot power sync. */
         powerLost: h.powerLost,
+        /** With powerLost: the hypervisor forgot the guests (revive with forgetGuests). */
+        guestsForgotten: h.guestsForgotten,
         segment: h.segment,
         reserved: h.reserved,
         service: {
@@ -149,10 +151,13 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
       return ok({ host: ctx.params['host'], alive: false });
     }),
     route('control', 'POST', '/_sim/hosts/{host}/revive', (ctx) => {
-      const compute = (ctx.body as { compute?: unknown } | undefined)?.compute ?? true;
+      const body = (ctx.body ?? {}) as { compute?: unknown; forgetGuests?: unknown };
+      const compute = body.compute ?? true;
+      const forgetGuests = body.forgetGuests ?? false;
       if (typeof compute !== 'boolean') throw new SimHttpError(400, 'compute is true or false');
+      if (typeof forgetGuests !== 'boolean') throw new SimHttpError(400, 'forgetGuests is true or false');
       const host = ctx.params['host'] ?? '';
-      cloud.reviveHost(host, { compute });
+      cloud.reviveHost(host, { compute, forgetGuests });
       return ok({ host, alive: true, compute: cloud.host(host).computeRunning ? 'running' : 'stopped' });
     }),
     route('control', 'POST', '/_sim/hosts/{host}/stop-compute', (ctx) => {
@@ -170,7 +175,7 @@ export function controlRoutes(cloud: Cloud, calls: CallCounter, tokens: TokenSto
     route('control', 'GET', '/_sim/hosts/{host}/compute-session', (ctx) => sessions.start(ctx.params['host'] ?? '')),
     route('control', 'POST', '/_sim/instances/{id}/crash', (ctx) => {
       const mode = (ctx.body as { mode?: unknown } | undefined)?.mode ?? 'shutoff';
-      if (mode !== 'shutoff' && mode !== 'power-state' && mode !== 'synced') throw new SimHttpError(400, `unknown crash mode ${String(mode)}`);
+      if (mode !== 'shutoff' && mode !== 'power-state' && mode !== 'synced' && mode !== 'lost') throw new SimHttpError(400, `unknown crash mode ${String(mode)}`);
       cloud.crashInstance(ctx.params['id'] ?? '', mode);
       return ok({ id: ctx.params['id'], mode });
     }),

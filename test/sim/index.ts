@@ -52,7 +52,7 @@ export async function startSimulator(opts: SimOptions): Promise<Sim> {
     if (e.crash !== undefined && !cloud.instances.has(e.crash)) throw new Error(`event at ${e.atSec}s: unknown instance ${e.crash}`);
     cloud.later(e.atSec, () => {
       if (e.kill) cloud.killHost(e.kill);
-      if (e.revive) cloud.reviveHost(e.revive, { compute: e.compute !== false });
+      if (e.revive) cloud.reviveHost(e.revive, { compute: e.compute !== false, forgetGuests: e.forgetGuests === true });
       if (e.stopCompute) cloud.stopCompute(e.stopCompute);
       if (e.startCompute && cloud.hosts.get(e.startCompute)?.alive) cloud.startCompute(e.startCompute);
       if (e.crash) cloud.crashInstance(e.crash);

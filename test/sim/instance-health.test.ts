@@ -3,7 +3,9 @@
  * cmp-a crash in each of the simulator's ways (`shutoff`: SHUTOFF with nothing recorded;
  * `power-state`: still ACTIVE with power state SHUTDOWN; `synced`: SHUTOFF with Nova's
  * user-less `stop`), an operator stops one through the API, and the watch restarts exactly
- * the protected crashed ones through Nova, within the per-instance limit.
+ * the protected crashed ones through Nova, within the per-instance limit. Then the host loses
+ * power and comes back with a hypervisor that forgot its guests (revive `forgetGuests`, as
+ * Nova's fake driver does): they stay ACTIVE with power state NOSTATE and no `stop`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -235,5 +237,42 @@ describe('instance health on a compute node, against the simulator', () => {
     const report = await pass();
     expect(report.refused).toEqual([expect.objectContaining({ id: TAGGED_FLAVOR_2, method: 'hard-reboot', error: expect.stringMatching(/409/) })]);
     expect(report.summary).toMatch(/1 restart refused by Nova \(a-tagged-flavor-2\)/);
+  });
+
+  it('the driver lost the guests: ACTIVE, NOSTATE, no stop after the host is back → HARD reboots of the protected ones, the opted-out one left, the limit holds', async () => {
+    await sim.killHost(HOST);
+    await sim.reviveHost(HOST, { forgetGuests: true });
+    const before = await sim.waitFor(
+      async () => {
+        const all = await instances();
+        return all.get(TAGGED_FLAVOR_1)?.power_state === 0 ? all : undefined;
+      },
+      { what: "the post-boot power sync on a hypervisor that forgot the guests" },
+    );
+    for (const id of [TAGGED_FLAVOR_1, TAGGED_FLAVOR_2, TAGGED_IMAGE, UNTAGGED, VOLUME_BOOTED, PRIVATE_FLAVOR]) {
+      expect(before.get(id)).toMatchObject({ status: 'ACTIVE', vm_state: 'active', power_state: 0, task_state: null });
+      expect((await nova.listServerActions(id)).map((action) => action.action)).toEqual(['create']);
+    }
+    expect(before.get(STOPPED_AT_START)).toMatchObject({ status: 'SHUTOFF' });
+    expect((await sim.state({ host: HOST })).hosts.find((host) => host.name === HOST)).toMatchObject({ powerLost: false, guestsForgotten: false });
+
+    await sim.resetCounters();
+    const report = await pass(1);
+    const lost = [TAGGED_FLAVOR_1, TAGGED_FLAVOR_2, TAGGED_IMAGE, VOLUME_BOOTED, PRIVATE_FLAVOR];
+    expect(restartedIds(report)).toEqual(Object.fromEntries(lost.map((id) => [id, 'hard-reboot'])));
+    expect(report.restarted[0]?.evidence).toMatch(/NOSTATE\(0\): the hypervisor does not know the guest/);
+    expect(report).toMatchObject({ checked: 7, unprotected: 1, operatorStopped: 1, gaveUp: [], refused: [], errors: [] });
+    expect((await sim.calls()).actions).toEqual({ reboot: 5 });
+    await waitRunning(lost);
+    expect((await instances()).get(UNTAGGED)).toMatchObject({ status: 'ACTIVE', power_state: 0 });
+
+    // Lost again within the window, past instance_restart_limit=1: left down, no call.
+    await sim.crashInstance(TAGGED_FLAVOR_1, 'lost');
+    await sim.resetCounters();
+    const again = await pass(1);
+    expect(again.restarted).toEqual([]);
+    expect(again.gaveUp).toEqual([expect.objectContaining({ id: TAGGED_FLAVOR_1, count: 1 })]);
+    expect((await sim.calls()).actions).toEqual({});
+    expect((await sim.oracle()).ok).toBe(true);
   });
 });

@@ -28,6 +28,12 @@ export interface Host {
    * guests died with the power). Cleared when that sync has run.
    */
   powerLost: boolean;
+  /**
+   * With powerLost: the hypervisor forgot its guests (Nova's fake driver, hosts with ephemeral
+   * hypervisor state), so the post-boot power sync finds the instances Nova thought active in
+   * NOSTATE and, as Nova does, ignores them: they stay ACTIVE with power_state 0, no `stop`.
+   */
+  guestsForgotten: boolean;
   /** nova-compute's process lives but does nothing (hang-compute): no heartbeats, no work; computeRunning is false. */
   computeHung: boolean;
   segment: string | null;
@@ -83,8 +89,8 @@ export interface Instance {
   imageId: string | null;
   vmState: VmState;
   taskState: TaskState;
-  /** Nova power_state: 1 running, 4 shutdown. */
-  powerState: 1 | 4;
+  /** Nova power_state: 0 no state (the hypervisor does not know the guest), 1 running, 4 shutdown. */
+  powerState: 0 | 1 | 4;
   metadata: Record<string, string>;
   createdAt: number;
   updatedAt: number;

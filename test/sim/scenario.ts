@@ -97,6 +97,8 @@ export interface Scenario {
     revive?: string;
     /** With `revive`: false boots the host without starting nova-compute. */
     compute?: boolean;
+    /** With `revive`: the hypervisor forgot its guests (they stay ACTIVE with power_state NOSTATE). */
+    forgetGuests?: boolean;
     stopCompute?: string;
     startCompute?: string;
     crash?: string;
