@@ -2,7 +2,9 @@
  * NovaCompute / nova-compute-wait monitor, by OCF_CHECK_LEVEL:
  *  0  NovaCompute: nova-compute alive (a probe answers 7 when it is not); one that died under
  *     a started resource is restarted in place up to nova_compute_restart_limit per window,
- *     then the monitor fails (Pacemaker's on-fail decides: restart, or fence).
+ *     then the depth-0 monitor fails (Pacemaker's on-fail decides: restart, or fence). A deeper
+ *     monitor past the limit leaves that failure to the depth-0 one: its own on-fail is
+ *     Pacemaker's default restart, which would stop and start the resource instead of fencing.
  *     nova-compute-wait: the state file. Both: owed unfencing is attempted once per monitor.
  * 10  Nova's view of the service (up, not forced down) → degraded when not, never a failure:
  *     a control-plane outage must not fail every compute at once; the libvirt daemons alive
@@ -47,6 +49,7 @@ export async function monitor(ctx: ComputeCtx, mode: NovaComputeMode): Promise<O
     if (!status.running) {
       if (state === undefined) return 'not-running';
       restartedAt = await restartInPlace(ctx, settings, proc, status, state);
+      if (restartedAt === undefined) return 'success';
     }
   } else if (ctx.isProbe || state === undefined) {
     return state === undefined ? 'not-running' : 'success';
@@ -94,14 +97,17 @@ export async function monitor(ctx: ComputeCtx, mode: NovaComputeMode): Promise<O
   return result;
 }
 
-/** A dead nova-compute under a started resource: restart it here if the limit allows, else fail. */
+/**
+ * A dead nova-compute under a started resource: restart it here if the limit allows, else fail
+ * (depth 0) or leave the failure to the depth-0 monitor (deeper levels: undefined).
+ */
 async function restartInPlace(
   ctx: ComputeCtx,
   settings: ComputeSettings,
   proc: NovaComputeProcess,
   status: NovaComputeStatus,
   state: ComputeAgentState,
-): Promise<number[]> {
+): Promise<number[] | undefined> {
   const { limit, windowMs, ledgerPath } = settings.computeRestarts;
   const ledger = await openRestartLedger(ledgerPath, limit, windowMs);
   if (ledger.problem) ctx.log.warn(`nova-compute restart ledger: ${ledger.problem}`);
@@ -110,6 +116,10 @@ async function restartInPlace(
   const publisher = publisherFor(ctx, settings, state);
   if (!allowance.allowed) {
     const reason = `nova-compute died again after ${allowance.count} in-place restart(s) in ${windowMs / 1000} s (nova_compute_restart_limit=${limit}): ${status.detail}`;
+    if (ctx.checkLevel > 0) {
+      ctx.log.warn(`${reason}; the depth-0 monitor reports it (its on-fail applies, not this depth-${ctx.checkLevel} monitor's)`);
+      return undefined;
+    }
     await publisher.publish({ phase: 'failed', detail: reason, computeRestarts: ledger.recent(COMPUTE_KEY, Date.now()) });
     throw new AgentError('generic', reason);
   }
@@ -121,6 +131,10 @@ async function restartInPlace(
     await proc.start(ctx.deadline, ctx.log);
   } catch (error) {
     const reason = `nova-compute had stopped and did not restart: ${errorMessage(error)}`;
+    if (ctx.checkLevel > 0) {
+      ctx.log.warn(`${reason}; the depth-0 monitor reports it`);
+      return undefined;
+    }
     await publisher.publish({ phase: 'failed', detail: reason, computeRestarts: ledger.recent(COMPUTE_KEY, Date.now()) });
     throw new AgentError('generic', reason);
   }

@@ -106,6 +106,20 @@ describe('a dead nova-compute', () => {
     await waitForCompute(sim, 'cmp-c', false);
     expect((await runCompute('NovaCompute', 'monitor', n, { env: RECURRING })).code).toBe(1);
   });
+
+  test('past the limit a deeper monitor leaves the failure to depth 0 (whose on-fail is fence; theirs would only restart)', async () => {
+    sim = await smallSim();
+    const n = await startedNode('cmp-c', { extra: { OCF_RESKEY_nova_compute_restart_limit: '0' } });
+    process.kill(pidOf(n), 'SIGKILL');
+    await waitForCompute(sim, 'cmp-c', false);
+    for (const level of ['10', '20']) {
+      const deep = await runCompute('NovaCompute', 'monitor', n, { env: { ...RECURRING, OCF_CHECK_LEVEL: level } });
+      expect(deep.code).toBe(0);
+      expect(deep.stderr).toMatch(/nova-compute died again after 0 in-place restart\(s\).*the depth-0 monitor reports it/);
+    }
+    const shallow = await runCompute('NovaCompute', 'monitor', n, { env: RECURRING });
+    expect(shallow.code).toBe(1);
+  });
 });
 
 describe('stop', () => {
