@@ -53,4 +53,6 @@ export const realPorts: FenceComputePorts = {
   marks: attrdMarks,
   now: () => new Date(),
   pollMs: 2_000,
+  // Long enough for a nova-compute that is starting to report in and clean up (a few polls).
+  blockedGiveUpMs: 10_000,
 };

@@ -83,6 +83,7 @@ export function createFenceComputeHandlers(ports: FenceComputePorts): FenceHandl
         host,
         service: () => serviceOf(ctx),
         pollMs: ports.pollMs,
+        blockedGiveUpMs: ports.blockedGiveUpMs,
       });
       // A host back from fencing may be down until nova-compute reports in: no power polling.
       return 'confirmed';

@@ -32,4 +32,6 @@ export interface FenceComputePorts {
   now(): Date;
   /** How long `on` waits between checks while evacuations are under way. */
   pollMs: number;
+  /** How long `on` keeps trying once Nova refuses to clear forced-down for a host it shows down (unfence.ts). */
+  blockedGiveUpMs: number;
 }

@@ -7,7 +7,7 @@
  * enabled a host Nova still held down).
  */
 import type { Deadline } from '../runtime/deadline';
-import { DeadlineError } from '../runtime/errors';
+import { AgentError, DeadlineError } from '../runtime/errors';
 import type { Log } from '../runtime/log';
 import { BadRequestError } from '../openstack/errors';
 import type { ComputeService } from '../openstack/nova-types';
@@ -26,6 +26,15 @@ export interface UnfenceDeps {
    */
   ready?(): Promise<string | undefined>;
   pollMs: number;
+  /**
+   * fence_compute: how long to keep trying while Nova refuses to clear forced-down and shows
+   * nova-compute down. Only nova-compute starting on the host removes the `done` records Nova
+   * objects to, and under Pacemaker that start waits for this very unfencing to end (a
+   * transition aborted by the node's return holds until the fence action returns): waiting
+   * longer only delays the node. Unset: wait until the deadline (NovaCompute, which starts
+   * nova-compute itself).
+   */
+  blockedGiveUpMs?: number;
 }
 
 export interface UnfenceContext {
@@ -73,25 +82,43 @@ async function enableUnlessReserved(ctx: UnfenceContext, deps: UnfenceDeps, serv
  * cannot be yet. Never waits.
  */
 export async function attemptUnfence(ctx: UnfenceContext, deps: UnfenceDeps): Promise<string | undefined> {
+  return (await tryUnfence(ctx, deps)).reason;
+}
+
+interface Attempt {
+  readonly reason: string | undefined;
+  /** Nova refused to clear forced-down while it shows nova-compute down: no wait here changes that. */
+  readonly blocked: boolean;
+}
+
+async function tryUnfence(ctx: UnfenceContext, deps: UnfenceDeps): Promise<Attempt> {
   const pending = await pendingEvacuation(deps);
-  if (pending !== undefined) return pending;
+  if (pending !== undefined) return { reason: pending, blocked: false };
   const service = await deps.service();
   const refused = await clearForcedDown(deps, service);
-  if (refused !== undefined) return refused;
+  if (refused !== undefined) return { reason: refused, blocked: service.state === 'down' };
   const notReady = await deps.ready?.();
-  if (notReady !== undefined) return notReady;
+  if (notReady !== undefined) return { reason: notReady, blocked: false };
   await enableUnlessReserved(ctx, deps, service);
-  return undefined;
+  return { reason: undefined, blocked: false };
 }
 
 /** Attempts until the host is unfenced; DeadlineError (with the last reason) when time runs out. */
 export async function unfence(ctx: UnfenceContext, deps: UnfenceDeps, retryHint?: string): Promise<void> {
   let lastReason = '';
+  let blockedSince: number | undefined;
   for (;;) {
-    const reason = await attemptUnfence(ctx, deps);
+    const { reason, blocked } = await tryUnfence(ctx, deps);
     if (reason === undefined) return;
     if (reason !== lastReason) ctx.log.info(`Waiting to unfence ${deps.host}: ${reason}`);
     lastReason = reason;
+    blockedSince = blocked ? (blockedSince ?? Date.now()) : undefined;
+    if (blockedSince !== undefined && deps.blockedGiveUpMs !== undefined && Date.now() - blockedSince >= deps.blockedGiveUpMs) {
+      throw new AgentError(
+        'generic',
+        `could not unfence ${deps.host} yet: ${reason}, and Nova shows it down. NovaCompute's start unfences it once nova-compute runs there; Pacemaker retries unfencing`,
+      );
+    }
     if (ctx.deadline.remainingMs() <= deps.pollMs) {
       throw new DeadlineError(
         `could not unfence ${deps.host} before the action deadline: ${reason}. ${

@@ -58,6 +58,7 @@ function setup(services: ComputeService[], marks: Record<string, string> = {}) {
     }),
     now: () => new Date('2026-11-25T13:00:00.000Z'),
     pollMs: 10,
+    blockedGiveUpMs: 100,
   };
   return { nova, marked, marks, handlers: createFenceComputeHandlers(ports) };
 }
@@ -134,6 +135,23 @@ describe('fence_compute on', () => {
     nova.migrations = [{ ...migration, status: 'done' }];
     await unfencing;
     expect(nova.calls).toEqual(['force-down cmp-a.lab false', 'enable cmp-a.lab']);
+  });
+
+  it('gives up early while Nova refuses the force-up and shows the host down (only nova-compute starting there can change it)', async () => {
+    const { nova, handlers } = setup([fenced('cmp-a.lab')], { 'cmp-a.lab': 'no' });
+    nova.refuseClear = 1000;
+    // Not the deadline's message: it gave up before the 5 s deadline.
+    await expect(handlers.setPower(ctx('cmp-a', {}, 5_000), 'on')).rejects.toThrow(
+      /could not unfence cmp-a.lab yet: Nova refuses to clear forced-down .*and Nova shows it down/,
+    );
+    expect(nova.calls).not.toContain('enable cmp-a.lab');
+  });
+
+  it('keeps waiting while Nova refuses the force-up of a host it shows up (nova-compute is cleaning up)', async () => {
+    const { nova, handlers } = setup([{ ...fenced('cmp-a.lab'), state: 'up' as const }], { 'cmp-a.lab': 'no' });
+    nova.refuseClear = 30; // 30 polls of 10 ms: past blockedGiveUpMs
+    expect(await handlers.setPower(ctx('cmp-a', {}, 5_000), 'on')).toBe('confirmed');
+    expect(nova.calls.at(-1)).toBe('enable cmp-a.lab');
   });
 
   it('gives up at the deadline with the reason, never enabling', async () => {
