@@ -3,13 +3,14 @@
  * or the deadline comes near. A host fenced while it runs is picked up by the next pass. Nova,
  * Keystone or attrd failing is logged and retried next pass, never thrown: a flaky cloud must
  * not make Pacemaker restart or move the evacuator. The status (and metrics) file is written
- * after every pass.
+ * after every pass; it names servers that already left their failed host from what earlier
+ * passes or the previous file saw, else from one look-up each.
  */
 import type { Deadline } from '../runtime/deadline';
 import { errorMessage } from '../runtime/errors';
 import type { Log } from '../runtime/log';
 import { writeMetricsFile } from './metrics';
-import { buildStatusDocument, failedPassDocument, refusalsFrom } from './pass-status';
+import { buildStatusDocument, failedPassDocument, refusalsFrom, rememberInstances, unseenMoved, type SeenInstance } from './pass-status';
 import type { EvacuationPorts } from './ports';
 import { newLoopMemory, reconcilePass, type PassResult, type ReconcileConfig } from './reconcile';
 import { newSnapshotCache } from './snapshot';
@@ -62,6 +63,40 @@ async function publish(doc: StatusDocument, options: LoopOptions): Promise<void>
   }
 }
 
+/** At most this many moved servers are looked up per pass (the rest next pass). */
+export const MOVED_LOOKUPS_PER_PASS = 20;
+
+/**
+ * Moved servers no pass has seen (another controller evacuated them) get their name and status
+ * from one GET each; the document then carries them, so no later pass asks again.
+ */
+async function nameUnseenMoved(doc: StatusDocument, ports: EvacuationPorts, options: LoopOptions): Promise<StatusDocument> {
+  const ids = unseenMoved(doc).slice(0, MOVED_LOOKUPS_PER_PASS);
+  if (ids.length === 0 || options.deadline.remainingMs() < EXIT_RESERVE_MS * 2) return doc;
+  const found = new Map<string, SeenInstance>();
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const server = await ports.nova.getServer(id);
+        found.set(id, { name: server.name, serverStatus: server.status });
+      } catch (error) {
+        options.log.debug(`could not look up moved server ${id}: ${errorMessage(error)}`);
+      }
+    }),
+  );
+  if (found.size === 0) return doc;
+  return {
+    ...doc,
+    hosts: doc.hosts.map((host) => ({
+      ...host,
+      instances: host.instances.map((instance) => {
+        const seen = found.get(instance.id);
+        return seen && instance.state === 'evacuated' ? { ...instance, ...seen } : instance;
+      }),
+    })),
+  };
+}
+
 async function previousStatus(options: LoopOptions): Promise<StatusDocument | undefined> {
   if (!options.statusFile) return undefined;
   try {
@@ -80,6 +115,8 @@ export async function runReconcileLoop(
   const { deadline, log } = options;
   const memory = newLoopMemory(newSnapshotCache());
   const previous = await previousStatus(options);
+  // What earlier passes saw of each instance, for the ones that have left their host since.
+  const seen = rememberInstances(previous, new Map());
   let ports: EvacuationPorts | undefined;
   let passes = 0;
   let summary = 'no pass ran';
@@ -104,7 +141,8 @@ export async function runReconcileLoop(
       failuresInRow = 0;
       const acted = options.verbose === true || pass.outcomes.length > 0 || pass.hosts.some((h) => h.state !== 'done');
       (acted ? log.notice : log.debug)(summary);
-      lastDoc = buildStatusDocument(pass, memory.refusals, options.thisNode, ports.now());
+      lastDoc = await nameUnseenMoved(buildStatusDocument(pass, memory.refusals, options.thisNode, ports.now(), seen), ports, options);
+      rememberInstances(lastDoc, seen);
     } catch (error) {
       // Keystone, Nova or attrd unreachable: say so, keep the last known picture, try again.
       summary = `pass failed: ${errorMessage(error)}`;

@@ -1,5 +1,8 @@
 /**
  * Pure: a pass's result → the status document (status.ts) that `nova-ha status` reads.
+ * Servers already rebuilt elsewhere are no longer listed on their failed host; the pass knows
+ * them only from their migration records, so their name and last status come from what
+ * earlier passes (or the previous status file) saw.
  */
 import type { InstanceAssessment } from './assess';
 import type { PassResult } from './reconcile';
@@ -69,11 +72,40 @@ function instanceStatus(
   };
 }
 
+/** An instance as an earlier pass saw it: the name and the last status Nova showed. */
+export interface SeenInstance {
+  readonly name: string;
+  readonly serverStatus: string;
+}
+
+/** Placeholder status of a moved server no pass has seen (the name is then its id). */
+export const UNSEEN_STATUS = 'UNKNOWN';
+
+function wasSeen(instance: InstanceStatus): boolean {
+  return instance.serverStatus !== UNSEEN_STATUS || instance.name !== instance.id;
+}
+
+/** Adds what a document shows of each instance to `into` (newer documents overwrite). */
+export function rememberInstances(doc: StatusDocument | undefined, into: Map<string, SeenInstance>): Map<string, SeenInstance> {
+  for (const host of doc?.hosts ?? []) {
+    for (const instance of host.instances) {
+      if (wasSeen(instance)) into.set(instance.id, { name: instance.name, serverStatus: instance.serverStatus });
+    }
+  }
+  return into;
+}
+
+/** Ids of the moved servers the document still names by id: nobody has seen them. */
+export function unseenMoved(doc: StatusDocument): string[] {
+  return doc.hosts.flatMap((host) => host.instances.filter((instance) => instance.state === 'evacuated' && !wasSeen(instance)).map((i) => i.id));
+}
+
 export function buildStatusDocument(
   pass: PassResult,
   refusals: ReadonlyMap<string, Refusals>,
   writtenBy: string,
   at: number,
+  seen: ReadonlyMap<string, SeenInstance> = new Map(),
 ): StatusDocument {
   const planned = new Map(pass.outcomes.map((o) => [o.job.instance.id, o]));
   const failedNames = new Set(pass.hosts.map((h) => h.assessment.failed.host.name));
@@ -88,9 +120,19 @@ export function buildStatusDocument(
       fencedAt: host.fencedAt ?? null,
       instances: [
         ...h.assessment.instances.map((i) => instanceStatus(i, planned, refusals, pass.unplaced)),
-        ...h.assessment.moved.map(
-          (m): InstanceStatus => ({ id: m.id, name: m.id, state: 'evacuated', serverStatus: 'UNKNOWN', host: m.host, target: m.host, attempts: 0, error: null }),
-        ),
+        ...h.assessment.moved.map((m): InstanceStatus => {
+          const earlier = seen.get(m.id);
+          return {
+            id: m.id,
+            name: earlier?.name ?? m.id,
+            state: 'evacuated',
+            serverStatus: earlier?.serverStatus ?? UNSEEN_STATUS,
+            host: m.host,
+            target: m.host,
+            attempts: 0,
+            error: null,
+          };
+        }),
       ],
     };
   });
