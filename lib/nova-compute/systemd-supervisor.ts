@@ -35,6 +35,9 @@ const STATUS_TAIL_LINES = 5;
 /** `systemctl is-active` states in which the unit's process lives. */
 const ALIVE_STATES = new Set(['active', 'activating', 'reloading', 'deactivating', 'refreshing']);
 
+/** What a poll makes of the unit's state: the wait is over, or not yet. */
+type UnitWait = 'done' | 'wait';
+
 export function systemdSupervisor(options: SystemdSupervisorOptions): NovaComputeProcess {
   const { unit } = options;
   const systemctl = options.systemctl ?? 'systemctl';
@@ -65,6 +68,33 @@ export function systemdSupervisor(options: SystemdSupervisorOptions): NovaComput
     const tail = await statusTail(deadline).catch(() => '');
     return new AgentError('generic', `${what}${tail ? `: ${tail}` : ''}`);
   };
+  /**
+   * Polls `systemctl is-active` until `judge` says done (it throws for a state that ends the
+   * wait badly) and returns that state. At the deadline, a state `acceptAtDeadline` takes is
+   * returned; any other ends it with an error naming the last state seen.
+   */
+  const waitForUnitState = async (
+    deadline: Deadline,
+    initial: string,
+    judge: (state: string) => UnitWait | Promise<UnitWait>,
+    acceptAtDeadline: (state: string) => boolean = () => false,
+  ): Promise<string> => {
+    let now = initial;
+    for (;;) {
+      try {
+        now = await state(deadline.budget(CALL_CAP_MS));
+      } catch (error) {
+        if (!(error instanceof DeadlineError)) throw error;
+        throw new DeadlineError(`${unit} still ${now} at the deadline (${error.message})`, { cause: error });
+      }
+      if ((await judge(now)) === 'done') return now;
+      if (deadline.expired()) {
+        if (acceptAtDeadline(now)) return now;
+        throw new DeadlineError(`${unit} still ${now} at the deadline`);
+      }
+      await deadline.sleep(POLL_MS);
+    }
+  };
 
   return {
     description: `systemd unit ${unit}`,
@@ -90,31 +120,24 @@ export function systemdSupervisor(options: SystemdSupervisorOptions): NovaComput
         const said = started.stderr.trim().split('\n')[0] ?? '';
         throw await failure(`systemctl start ${unit} failed (exit ${started.exitCode ?? 'none'}${said ? `: ${said}` : ''})`, deadline);
       }
-      // `activating` is a start still under way (Type=notify before READY=1): wait for it.
+      // `activating` is a start still under way (Type=notify before READY=1): wait for it, then
+      // for the unit to stay active `settleMs`; at the deadline, active is enough.
       let settledSince: number | undefined;
-      let now = 'activating';
       const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-      for (;;) {
-        try {
-          now = await state(deadline.budget(CALL_CAP_MS));
-        } catch (error) {
-          if (!(error instanceof DeadlineError)) throw error;
-          throw new DeadlineError(`${unit} still ${now} at the deadline (${error.message})`, { cause: error });
-        }
-        if (now === 'active') {
-          settledSince ??= Date.now();
-          if (Date.now() - settledSince >= settleMs) break;
-        } else if (now !== 'activating' && now !== 'reloading') {
-          throw await failure(`${unit} is ${now} right after start`, deadline);
-        } else {
+      await waitForUnitState(
+        deadline,
+        'activating',
+        async (now) => {
+          if (now === 'active') {
+            settledSince ??= Date.now();
+            return Date.now() - settledSince >= settleMs ? 'done' : 'wait';
+          }
           settledSince = undefined;
-        }
-        if (deadline.expired()) {
-          if (now === 'active') break; // it is up; the settle was cut short by the deadline
-          throw new DeadlineError(`${unit} still ${now} at the deadline`);
-        }
-        await deadline.sleep(POLL_MS);
-      }
+          if (now === 'activating' || now === 'reloading') return 'wait';
+          throw await failure(`${unit} is ${now} right after start`, deadline);
+        },
+        (now) => now === 'active',
+      );
       const pid = await mainPid(deadline.budget(CALL_CAP_MS));
       log.info(`${unit} active`, { pid });
       return withPid(pid);
@@ -136,21 +159,8 @@ export function systemdSupervisor(options: SystemdSupervisorOptions): NovaComput
         log.warn(`${unit} did not stop in time; sending SIGKILL before the deadline`);
         await call(['kill', '--signal=SIGKILL', unit], deadline.budget(CALL_CAP_MS));
       }
-      let now = before;
-      for (;;) {
-        try {
-          now = await state(deadline.budget(CALL_CAP_MS));
-        } catch (error) {
-          if (!(error instanceof DeadlineError)) throw error;
-          throw new DeadlineError(`${unit} still ${now} at the deadline (${error.message})`, { cause: error });
-        }
-        if (!ALIVE_STATES.has(now)) {
-          log.info(`${unit} stopped (${now})`);
-          return;
-        }
-        if (deadline.expired()) throw new DeadlineError(`${unit} still ${now} at the deadline`);
-        await deadline.sleep(POLL_MS);
-      }
+      const now = await waitForUnitState(deadline, before, (current) => (ALIVE_STATES.has(current) ? 'wait' : 'done'));
+      log.info(`${unit} stopped (${now})`);
     },
   };
 }
