@@ -5,7 +5,7 @@
  * bounded; waits poll and give up at a deadline with what they last saw.
  */
 import { readFileSync, readlinkSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -193,6 +193,20 @@ export async function bmcPower(node: string, action: 'on' | 'off' | 'status'): P
   return String(r.stdout).trim();
 }
 
+/**
+ * What an operator does after repairing a fenced node: once its pacemaker-remoted listens,
+ * `crm_resource --cleanup` of its connection resource, so Pacemaker reconnects now instead of
+ * when reconnect_interval (counted from the failure) runs out.
+ */
+export async function reconnectNode(node: string): Promise<void> {
+  await waitFor(`${node}'s pacemaker-remoted listening`, 30000, async () => {
+    const r = await run('ip', ['netns', 'exec', node, 'ss', '-Htln', 'sport = :3121']);
+    return r.stdout.trim() !== '';
+  });
+  const r = await run('crm_resource', ['--cleanup', '-r', node], 30000);
+  if (r.code !== 0) throw new Error(`crm_resource --cleanup -r ${node}: ${r.stderr}`);
+}
+
 export function kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!pid) throw new Error('no such process');
   process.kill(pid, signal);
@@ -225,22 +239,35 @@ export class Timeline {
   has(name: string): boolean {
     return this.events[name] !== undefined;
   }
+  /**
+   * Into the lab's run dir; also into $NOVA_HA_RECORD_TIMELINES (e.g. bench/results/cluster,
+   * the committed record) only when that is set, so a test run leaves the tree clean.
+   */
   write(drill: string, extra: Record<string, unknown> = {}): string {
-    const dir = join(REPO, 'bench/results/cluster');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${drill}.json`);
-    const body = { drill, startedAt: new Date(this.start).toISOString(), msSinceStart: this.events, ...extra };
-    writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
-    writeFileSync(join(RUN, `drill-${drill}.json`), `${JSON.stringify(body, null, 2)}\n`);
+    const body = `${JSON.stringify({ drill, startedAt: new Date(this.start).toISOString(), msSinceStart: this.events, ...extra }, null, 2)}\n`;
+    let file = join(RUN, `drill-${drill}.json`);
+    writeFileSync(file, body);
+    const record = process.env['NOVA_HA_RECORD_TIMELINES'];
+    if (record) {
+      const dir = resolve(REPO, record);
+      mkdirSync(dir, { recursive: true });
+      file = join(dir, `${drill}.json`);
+      writeFileSync(file, body);
+    }
     return file;
   }
+}
+
+/** The resource that waits for evacuations and unfences: NovaCompute, or nova-compute-wait in the `wait` variant. */
+export function computeAgent(): string {
+  const variant = readFileSync(join(RUN, 'variant'), 'utf8').trim();
+  return variant === 'wait' ? 'nova-compute-checkevacuate' : 'nova-compute';
 }
 
 /** The cluster at rest: every node online, compute agents started, every compute's nova-compute up in Nova. */
 export async function waitHealthy(timeoutMs = 180000): Promise<void> {
   const nodes = computes();
-  const variantWait = readFileSync(join(RUN, 'variant'), 'utf8').trim() === 'wait';
-  const agent = variantWait ? 'nova-compute-checkevacuate' : 'nova-compute';
+  const agent = computeAgent();
   await waitFor('a healthy cluster', timeoutMs, async () => {
     const xml = await crmMon();
     if (/failed="true"/.test(xml)) return false;

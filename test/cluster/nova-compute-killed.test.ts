@@ -5,7 +5,7 @@
  * evacuates it, and after the power-on repair the node comes back into service.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { crmMon, fenceHistory, fenceTime, host, kill, labIsUp, nodeOnline, novaComputePids, prepareDrill, protectedOn, simState, Timeline, waitFor } from './lab';
+import { crmMon, fenceHistory, fenceTime, host, kill, labIsUp, nodeOnline, novaComputePids, prepareDrill, protectedOn, run, simState, Timeline, waitFor } from './lab';
 import { watchRecovery } from './recovery';
 
 let NODE = 'compute1';
@@ -20,6 +20,13 @@ async function killAndWaitRestart(): Promise<number[]> {
     const now = await novaComputePids(NODE);
     return now.length > 0 && now.every((p) => !old.includes(p)) ? now : false;
   });
+}
+
+/** What Pacemaker and the agent said, for a drill that was not fenced in time. */
+async function whyNotFenced(): Promise<string> {
+  const failcounts = await run('crm_mon', ['-1', '-r', '-f', '--include=failcounts,fencing,operations,attributes'], 20000);
+  const report = await run('attrd_updater', ['-Q', '-n', 'nova-ha-compute', '-N', NODE]);
+  return `crm_mon:\n${failcounts.stdout}\nNovaCompute report of ${NODE}: ${report.stdout}`;
 }
 
 describe('drill b: nova-compute killed', () => {
@@ -47,7 +54,7 @@ describe('drill b: nova-compute killed', () => {
       // the process is 6 s old): one killed right after its start fails the monitor at once.
       let kills = 1;
       const firstSeen = new Map<number, number>();
-      await waitFor(`${NODE} fenced after repeated nova-compute deaths`, 240000, async () => {
+      await waitFor(`${NODE} fenced after repeated nova-compute deaths`, 180000, async () => {
         const fenced = (await fenceHistory(NODE)).some((e) => e.action === 'off' && e.status === 'success' && fenceTime(e) >= t.start - 1000);
         if (fenced) return true;
         const pids = await novaComputePids(NODE);
@@ -59,8 +66,10 @@ describe('drill b: nova-compute killed', () => {
           t.mark(`kill${kills}`);
         }
         return false;
-      }, 1000);
-      await watchRecovery(NODE, t, 360000, { protectedIds, migrationsBefore: before.migrationList.map((m) => m.id) });
+      }, 1000).catch(async (error: unknown) => {
+        throw new Error(`${String(error)} after ${kills} kills\n${await whyNotFenced()}`);
+      });
+      await watchRecovery(NODE, t, 240000, { protectedIds, migrationsBefore: before.migrationList.map((m) => m.id) });
       const after = await simState();
       const file = t.write('nova-compute-killed', { node: NODE, kills });
       process.stderr.write(`drill b timeline (${file}): ${JSON.stringify(t.events)}\n`);

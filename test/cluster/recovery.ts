@@ -1,7 +1,8 @@
 /**
  * Watches one compute node's whole recovery and records its timeline: detected → fenced →
  * Nova forced down → first evacuation → every protected instance ACTIVE elsewhere →
- * evacuate=no → powered on through its BMC (the repair) → node back → nova-compute running → unfenced (fence_compute `on` and Nova
+ * evacuate=no → powered on through its BMC and its connection cleaned up (the operator's
+ * repair) → node back → nova-compute running → unfenced (fence_compute `on` and Nova
  * enabled again) → attribute cleared. Each milestone is the first time a poll saw it, except
  * `fenced`/`unfenced`, which carry stonith_admin's own timestamps (whole seconds).
  */
@@ -11,12 +12,14 @@ import {
   RUN,
   Timeline,
   bmcPower,
+  computeAgent,
   crmMon,
   evacuateAttribute,
   fenceHistory,
   fenceTime,
   host,
   nodeOnline,
+  reconnectNode,
   simState,
   startedOn,
   waitFor,
@@ -46,10 +49,12 @@ export function bmcLines(node: string): string[] {
 
 /** Polls until every milestone of `node`'s recovery was seen (or the timeout), marking `t`. */
 export async function watchRecovery(node: string, t: Timeline, timeoutMs: number, opts: { protectedIds: string[]; migrationsBefore: number[]; agent?: string }): Promise<void> {
-  const agent = opts.agent ?? 'nova-compute';
+  const agent = opts.agent ?? computeAgent();
   const seen = new Set(opts.migrationsBefore);
   const since = t.start - 1000; // stonith_admin's timestamps are whole seconds
   let fencedAt = NaN;
+  const nothingToMove = opts.protectedIds.length === 0;
+  const expected = MILESTONES.filter((m) => !(nothingToMove && m === 'firstEvacuate'));
   await waitFor(`${node}'s recovery (seen: ${Object.keys(t.events).join(', ')})`, timeoutMs, async () => {
     const [xml, state, history, attr] = await Promise.all([crmMon(), simState(), fenceHistory(node), evacuateAttribute(node)]);
     const online = nodeOnline(xml, node);
@@ -62,19 +67,23 @@ export async function watchRecovery(node: string, t: Timeline, timeoutMs: number
     const h = host(state, node);
     if (h.service.forced_down) t.mark('novaForcedDown');
     if (state.migrationList.some((m) => m.source === node && !seen.has(m.id))) t.mark('firstEvacuate');
+    // A node with no protected instance has nothing to evacuate: its mark goes straight to `no`.
+    const evacuated = t.has('firstEvacuate') || (nothingToMove && t.has('novaForcedDown'));
     const prot = state.instanceList.filter((i) => opts.protectedIds.includes(i.id));
-    if (t.has('firstEvacuate') && prot.every((i) => i.host !== node && i.status === 'ACTIVE')) t.mark('allProtectedActive');
-    if (t.has('firstEvacuate') && attr === 'no') t.mark('evacuateNo');
+    if (evacuated && prot.every((i) => i.host !== node && i.status === 'ACTIVE')) t.mark('allProtectedActive');
+    if (evacuated && attr === 'no') t.mark('evacuateNo');
     // The repair: once its instances run elsewhere, the fenced (powered-off) node is powered on.
     if (t.has('allProtectedActive') && t.has('evacuateNo') && !t.has('poweredOn')) {
       await bmcPower(node, 'on');
       t.mark('poweredOn');
+      await reconnectNode(node);
+      t.mark('connectionCleanedUp');
     }
     if (t.has('poweredOn') && online) t.mark('nodeBack');
     if (t.has('nodeBack') && h.compute === 'running' && startedOn(xml, agent, node)) t.mark('novaComputeRunning');
     const on = history.find((e) => e.action === 'on' && e.status === 'success' && fenceTime(e) >= fencedAt);
     if (t.has('fenced') && on && !h.service.forced_down && h.service.status === 'enabled') t.mark('unfenced');
     if (t.has('nodeBack') && t.has('evacuateNo') && (attr === undefined || attr === '')) t.mark('attributeCleared');
-    return MILESTONES.every((m) => t.has(m));
+    return expected.every((m) => t.has(m));
   });
 }
