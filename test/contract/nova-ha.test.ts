@@ -12,6 +12,7 @@ import { resolveAuthSpec } from '../../lib/openstack/credentials';
 import { Deadline } from '../../lib/runtime/deadline';
 import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
 import { formatComputeReport, type ComputeReport } from '../../lib/nova-compute/report';
+import { computeReport } from '../helpers/compute-report';
 import { CliHarness, ensureBuilt } from '../unit/cli/cli-harness';
 import { sampleStatus } from '../unit/cli/sample-status';
 import { CRM_MON_FENCED_AFTER_FAILURES_XML, CRM_MON_FENCING_FAILED_XML } from '../fixtures/crm-mon-fencing';
@@ -329,18 +330,16 @@ describe('explain', () => {
 describe('what NovaCompute reports (nova-ha-compute attributes)', () => {
   const A2 = 'aaaaaaa1-0000-4000-8000-000000000002';
   function reports(now: number): Record<string, string> {
-    const base = { v: 1 as const, mode: 'NovaCompute' as const, computeRestarts: [], instances: [], checkedAt: now - 3_000 };
-    const waiting: ComputeReport = { ...base, host: 'cmp-a', node: 'cmp-a', phase: 'waiting', since: now - 130_000, detail: '3 evacuation(s) from it still in progress in Nova' };
-    const running: ComputeReport = {
+    const base = { checkedAt: now - 3_000 };
+    const waiting = computeReport(now, { ...base, host: 'cmp-a', phase: 'waiting', since: now - 130_000, detail: '3 evacuation(s) from it still in progress in Nova' });
+    const running = computeReport(now, {
       ...base,
       host: 'cmp-b',
       node: 'cmp-b',
-      phase: 'running',
       since: now - 7_200_000,
-      detail: 'nova-compute runs (pid 4242); Nova reports the service up',
       computeRestarts: [now - 600_000],
       instances: [{ id: A2, name: 'a-tagged-flavor-2', at: [now - 900_000, now - 300_000], gaveUp: true, lastError: 'Nova refused the start: 409 Conflict' }],
-    };
+    });
     return { 'cmp-a': formatComputeReport(waiting), 'cmp-b': formatComputeReport(running), 'cmp-c': 'garbage{' };
   }
 

@@ -10,7 +10,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installStandin, writeNovaConf } from '../helpers/nova-compute-standin';
-import { spawnSim, scenarioPath } from '../helpers/sim';
+import { spawnSim, scenarioPath, type RunningSim } from '../helpers/sim';
 import { OCF_AGENTS, installBuiltAgents, runAgentBinary, type InstalledAgents } from '../unit/ocf/helpers/bundle';
 
 /** Agents whose start/stop/monitor are implemented. */
@@ -26,6 +26,56 @@ const asEnv = (params: Record<string, string>) =>
   Object.fromEntries(Object.entries(params).map(([key, value]) => [`OCF_RESKEY_${key}`, value]));
 
 const reasons = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('ocf-exit-reason:'));
+
+const STANDINS = fileURLToPath(new URL('../standins', import.meta.url));
+
+interface OcfTesterRun {
+  readonly status: number | null;
+  /** stdout then stderr, as one text. */
+  readonly output: string;
+  /** The `* rc=…` lines: the tests ocf-tester reports failed. */
+  readonly failures: string[];
+}
+
+/**
+ * ocf-tester on one installed agent with these instance parameters. With `work`, the stand-in
+ * Pacemaker tools come first on PATH with their attribute file and HA_RSCTMP under it.
+ */
+function runOcfTester(agent: string, params: Record<string, string>, timeoutMs: number, work?: string): OcfTesterRun {
+  const args = ['-v', '-n', 'test', ...Object.entries(params).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agent];
+  const env = work
+    ? {
+        ...process.env,
+        PATH: `${STANDINS}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
+        HA_RSCTMP: join(work, 'rsctmp'),
+      }
+    : process.env;
+  const result = spawnSync('ocf-tester', args, { encoding: 'utf8', timeout: timeoutMs, env });
+  const output = `${result.stdout}${result.stderr}`;
+  return { status: result.status, output, failures: output.split('\n').filter((line) => line.startsWith('* rc=')) };
+}
+
+/** A simulated cloud and a work folder for one test, both removed afterwards. */
+async function withSimAndWork(prefix: string, body: (sim: RunningSim, work: string) => Promise<void>): Promise<void> {
+  const sim = await spawnSim(scenarioPath('small'));
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await body(sim, work);
+  } finally {
+    await sim.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The simulator's admin credentials as instance parameters. */
+const simCredentials = (sim: RunningSim) => ({
+  auth_url: sim.authUrl,
+  username: 'admin',
+  password: 'admin',
+  tenant_name: 'admin',
+  region_name: 'RegionOne',
+});
 
 let agents: InstalledAgents;
 beforeAll(() => {
@@ -130,16 +180,16 @@ describe.each(OCF_AGENTS)('%s', (name) => {
   });
 
   if (pending.length > 0) test('ocf-tester: permissions, DTD and validate-all pass; it stops at monitor rc=3', () => {
-    const args = ['-v', '-n', 'test', ...Object.entries(credentials).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agents.path(name)];
-    const result = spawnSync('ocf-tester', args, { encoding: 'utf8', timeout: 60_000 });
-    const lines = `${result.stdout}${result.stderr}`.split('\n');
+    const result = runOcfTester(agents.path(name), credentials, 60_000);
+    const lines = result.output.split('\n');
     expect(result.status).toBe(1);
     expect(lines[0]).toBe(`Beginning tests for ${agents.path(name)}...`);
     expect(lines).toContain('Testing permissions with uid nobody');
     expect(lines.filter((line) => line === 'Testing: meta-data')).toHaveLength(2);
     expect(lines).toContain('Testing: validate-all');
     // The fatal step is monitor, and it is the only failure reported.
-    expect(lines.filter((line) => line.startsWith('* '))).toEqual(['* rc=3: Your agent does not support the monitor action']);
+    expect(result.failures).toEqual(['* rc=3: Your agent does not support the monitor action']);
+    expect(lines.filter((line) => line.startsWith('* '))).toEqual(result.failures);
     expect(lines).toContain('Aborting tests');
     expect(lines.join('\n')).not.toMatch(/too restrictive permissions|does not conform to ra-api-1\.dtd|Validation failed/);
     expect(lines.join('\n')).not.toContain(credentials.password);
@@ -148,51 +198,21 @@ describe.each(OCF_AGENTS)('%s', (name) => {
 
 describe('NovaEvacuate under ocf-tester', () => {
   test('passes every test (against the simulated cloud, stand-in attrd_updater/crm_attribute)', async () => {
-    const sim = await spawnSim(scenarioPath('small'));
-    const work = mkdtempSync(join(tmpdir(), 'ocf-tester-ne-'));
-    try {
-      const options = {
-        auth_url: sim.authUrl,
-        username: 'admin',
-        password: 'admin',
-        tenant_name: 'admin',
-        region_name: 'RegionOne',
-        status_file: join(work, 'status.json'),
-        state_dir: join(work, 'state'),
-      };
-      const args = ['-v', '-n', 'test', ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agents.path('NovaEvacuate')];
-      const result = spawnSync('ocf-tester', args, {
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: {
-          ...process.env,
-          PATH: `${fileURLToPath(new URL('../standins', import.meta.url))}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-          NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
-          HA_RSCTMP: join(work, 'rsctmp'),
-        },
-      });
-      const output = `${result.stdout}${result.stderr}`;
-      expect({ status: result.status, failures: output.split('\n').filter((line) => line.startsWith('* rc=')) }).toEqual({ status: 0, failures: [] });
-      expect(output).toContain('passed all tests');
-    } finally {
-      await sim.stop();
-      rmSync(work, { recursive: true, force: true });
-    }
+    await withSimAndWork('ocf-tester-ne-', async (sim, work) => {
+      const params = { ...simCredentials(sim), status_file: join(work, 'status.json'), state_dir: join(work, 'state') };
+      const result = runOcfTester(agents.path('NovaEvacuate'), params, 120_000, work);
+      expect({ status: result.status, failures: result.failures }).toEqual({ status: 0, failures: [] });
+      expect(result.output).toContain('passed all tests');
+    });
   }, 180_000);
 });
 
 describe.each(['NovaCompute', 'nova-compute-wait'] as const)('%s under ocf-tester', (name) => {
   test('passes every test (simulated cloud, stand-in attrd_updater and nova-compute)', async () => {
-    const sim = await spawnSim(scenarioPath('small'));
-    const work = mkdtempSync(join(tmpdir(), 'ocf-tester-nc-'));
-    try {
+    await withSimAndWork('ocf-tester-nc-', async (sim, work) => {
       const conf = writeNovaConf(work, { host: 'cmp-c', controlUrl: sim.controlUrl });
-      const options = {
-        auth_url: sim.authUrl,
-        username: 'admin',
-        password: 'admin',
-        tenant_name: 'admin',
-        region_name: 'RegionOne',
+      const params = {
+        ...simCredentials(sim),
         nova_conf: conf,
         nova_compute_command: `${installStandin(work)} --config-file ${conf}`,
         nova_user: userInfo().username,
@@ -200,24 +220,10 @@ describe.each(['NovaCompute', 'nova-compute-wait'] as const)('%s under ocf-teste
         state_dir: join(work, 'state'),
         poll_interval: '1',
       };
-      const args = ['-v', '-n', 'test', ...Object.entries(options).flatMap(([k, v]) => ['-o', `${k}=${v}`]), agents.path(name)];
-      const result = spawnSync('ocf-tester', args, {
-        encoding: 'utf8',
-        timeout: 150_000,
-        env: {
-          ...process.env,
-          PATH: `${fileURLToPath(new URL('../standins', import.meta.url))}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-          NOVA_HA_STANDIN_ATTRS: join(work, 'attrs.json'),
-          HA_RSCTMP: join(work, 'rsctmp'),
-        },
-      });
-      const output = `${result.stdout}${result.stderr}`;
-      expect({ status: result.status, failures: output.split('\n').filter((line) => line.startsWith('* rc=')) }).toEqual({ status: 0, failures: [] });
-      expect(output).toContain('passed all tests');
-      expect(output).not.toContain('pw-contract');
-    } finally {
-      await sim.stop();
-      rmSync(work, { recursive: true, force: true });
-    }
+      const result = runOcfTester(agents.path(name), params, 150_000, work);
+      expect({ status: result.status, failures: result.failures }).toEqual({ status: 0, failures: [] });
+      expect(result.output).toContain('passed all tests');
+      expect(result.output).not.toContain('pw-contract');
+    });
   }, 180_000);
 });

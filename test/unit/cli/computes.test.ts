@@ -4,24 +4,11 @@ import { computesFromAttributes, reportForHost, restartsOf, type ComputesView } 
 import { clockTime, duration, explainComputeLines, formatComputes } from '../../../lib/cli/computes-format';
 import { formatLiveStatus, type LiveStatus } from '../../../lib/cli/live';
 import { formatComputeReport, type ComputeReport } from '../../../lib/nova-compute/report';
+import { computeReport } from '../../helpers/compute-report';
 
 const NOW = Date.parse('2026-11-25T14:00:00Z');
 
-function report(overrides: Partial<ComputeReport> = {}): ComputeReport {
-  return {
-    v: 1,
-    host: 'cmp-a.example.org',
-    node: 'cmp-a',
-    mode: 'NovaCompute',
-    phase: 'running',
-    since: NOW - 3_600_000,
-    detail: 'nova-compute runs (pid 4242); Nova reports the service up',
-    computeRestarts: [],
-    instances: [],
-    checkedAt: NOW - 4_000,
-    ...overrides,
-  };
-}
+const report = (overrides: Partial<ComputeReport> = {}): ComputeReport => computeReport(NOW, overrides);
 
 const waiting = report({
   phase: 'waiting',

@@ -7,24 +7,11 @@ import {
   type ComputeReport,
   type InstanceRestartRecord,
 } from '../../../lib/nova-compute/report';
+import { computeReport } from '../../helpers/compute-report';
 
 const T0 = Date.parse('2026-11-25T14:00:00Z');
 
-function report(overrides: Partial<ComputeReport> = {}): ComputeReport {
-  return {
-    v: 1,
-    host: 'cmp-a.example.org',
-    node: 'cmp-a',
-    mode: 'NovaCompute',
-    phase: 'running',
-    since: T0,
-    detail: 'nova-compute runs (pid 4242) and Nova reports the service up',
-    computeRestarts: [],
-    instances: [],
-    checkedAt: T0 + 5_000,
-    ...overrides,
-  };
-}
+const report = (overrides: Partial<ComputeReport> = {}): ComputeReport => computeReport(T0, overrides);
 
 function record(i: number, at: number[], overrides: Partial<InstanceRestartRecord> = {}): InstanceRestartRecord {
   return { id: `0000000${i}-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `vm-${i}`, at, gaveUp: false, ...overrides };
@@ -55,7 +42,7 @@ describe('formatComputeReport', () => {
   it('leaves a report under the cap untouched (no trimmed note)', () => {
     const parsed = parseComputeReport(formatComputeReport(report({ instances: [record(1, [T0])] })));
     expect(parsed?.trimmed).toBeUndefined();
-    expect(parsed?.detail).toBe('nova-compute runs (pid 4242) and Nova reports the service up');
+    expect(parsed?.detail).toBe(report().detail);
   });
 
   it('over the cap: drops the oldest restart times first, keeping each list its newest, and says so', () => {
