@@ -30,6 +30,7 @@ interface Size {
 
 interface Options {
   sizes: Size[];
+  repeat: number;
   paths: PathName[];
   host: string;
   timeoutSec: number;
@@ -42,6 +43,7 @@ function parseOptions(): Options {
     .description('Classic fence_compute/fence_evacuate vs our agents on the real-OpenStack lab: same failure, same cloud')
     .option('--sizes <list>', 'protected+unprotected servers on the failed compute, comma-separated', '8+2,20+4')
     .option('--paths <list>', 'classic,ours', 'classic,ours')
+    .option('--repeat <n>', 'rounds over every size and path (the table gives medians)', '1')
     .option('--host <name>', 'the compute that fails', 'cmp-a')
     .option('--timeout <s>', 'seconds from fence start before a run is declared not recovered', '300')
     .option('--out <dir>', 'results directory', join(REPO, 'bench/results'))
@@ -56,7 +58,7 @@ function parseOptions(): Options {
   });
   const paths = list(o['paths']);
   for (const path of paths) if (path !== 'classic' && path !== 'ours') throw new Error(`--paths: unknown path '${path}'`);
-  return { sizes, paths: paths as PathName[], host: String(o['host']), timeoutSec: Number(o['timeout']), out: String(o['out']), fromJson: o['fromJson'] };
+  return { sizes, repeat: Math.max(1, Number(o['repeat'])), paths: paths as PathName[], host: String(o['host']), timeoutSec: Number(o['timeout']), out: String(o['out']), fromJson: o['fromJson'] };
 }
 
 const fmt = (value: number | undefined, digits = 1) => (value === undefined ? '–' : value.toFixed(digits));
@@ -70,7 +72,44 @@ function stateText(state: HostState): string {
   );
 }
 
-function markdown(runs: RecoveryRun[], when: string, benchWallSec: number | undefined): string {
+function median(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  if (known.length === 0) return undefined;
+  const mid = Math.floor(known.length / 2);
+  return known.length % 2 ? known[mid] : ((known[mid - 1] as number) + (known[mid] as number)) / 2;
+}
+
+/** The runs of one path at one size that completed without an error. */
+function runsOf(runs: readonly RecoveryRun[], path: PathName, size: Size): RecoveryRun[] {
+  return runs.filter((r) => r.path === path && r.protectedCount === size.protected && r.unprotectedCount === size.unprotected && !r.error);
+}
+
+function range(values: readonly (number | undefined)[]): string {
+  const known = values.filter((v): v is number => v !== undefined);
+  if (known.length < 2) return '';
+  return ` (${fmt(Math.min(...known), 2)}–${fmt(Math.max(...known), 2)})`;
+}
+
+function summary(runs: RecoveryRun[], sizes: Size[]): string[] {
+  const lines = [
+    '| P+U | path | runs recovered | fence off | first done | all protected done | evacuator marked `no` | Nova requests | evacuate POSTs | Keystone requests |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const size of sizes) {
+    for (const path of ['classic', 'ours'] as const) {
+      const mine = runsOf(runs, path, size);
+      if (mine.length === 0) continue;
+      const col = (pick: (r: RecoveryRun) => number | undefined, digits = 2) => `${fmt(median(mine.map(pick)), digits)}${range(mine.map(pick))}`;
+      lines.push(
+        `| ${size.protected}+${size.unprotected} | ${path} | ${mine.filter((r) => r.recovered).length}/${mine.length} | ${col((r) => r.fence.sec)} s | ${col((r) => r.firstDoneSec)} s | ` +
+          `**${col((r) => r.allDoneSec)} s** | ${col((r) => r.evacuatorDoneSec)} s | ${col((r) => r.novaCalls, 0)} | ${col((r) => r.evacuatePosts, 0)} | ${col((r) => r.keystoneCalls, 0)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function markdown(runs: RecoveryRun[], sizes: Size[], when: string, benchWallSec: number | undefined): string {
   const lines = [
     `Classic vs ours on the real-OpenStack lab (Keystone 22, Placement 8, Nova 26.2.2, fake computes cmp-a/b/c), ${when}, node ${process.versions.node}.`,
     'Same failure for every row: P protected (flavor `evacuable=true`) + U unprotected servers booted on cmp-a, its nova-compute SIGKILLed, then fencing with the options on stdin as pacemaker-fenced passes them.',
@@ -79,6 +118,12 @@ function markdown(runs: RecoveryRun[], when: string, benchWallSec: number | unde
     'Times from the start of `fence_compute off`. Done = ACTIVE, no task state, on another host, evacuation record `done`/`completed` (read from Nova\'s database every 0.5 s, so watching makes no API request).',
     'API requests: nova-api\'s and Keystone\'s access logs from fence start until the evacuator marked the host `no` and every protected server was done (Keystone counts include the services\' own token checks: an upper bound).',
     ...(benchWallSec === undefined ? [] : [`Whole bench: ${fmt(benchWallSec, 0)} s wall, 2-core VM shared with other work.`]),
+    '',
+    'Medians over the rounds (min–max in brackets):',
+    '',
+    ...summary(runs, sizes),
+    '',
+    'Every run:',
     '',
     '| path | P+U | fence off: rc / s | first done | all protected done | evacuator marked `no` at | moved (unprotected moved) | Nova requests (evacuate POSTs) | Keystone requests |',
     '|---|---|---|---:|---:|---:|---|---:|---:|',
@@ -111,11 +156,11 @@ function markdown(runs: RecoveryRun[], when: string, benchWallSec: number | unde
 
 function chart(runs: RecoveryRun[], sizes: Size[]): Buffer {
   const panels: Panel[] = sizes.map((size) => {
-    const pick = (path: PathName) => runs.find((r) => r.path === path && r.protectedCount === size.protected && r.unprotectedCount === size.unprotected && !r.error);
-    const classic = pick('classic');
-    const ours = pick('ours');
+    const at = (path: PathName, pick: (r: RecoveryRun) => number | undefined) => median(runsOf(runs, path, size).map(pick));
+    const classic = { firstDoneSec: at('classic', (r) => r.firstDoneSec), allDoneSec: at('classic', (r) => r.allDoneSec) };
+    const ours = { firstDoneSec: at('ours', (r) => r.firstDoneSec), allDoneSec: at('ours', (r) => r.allDoneSec) };
     return {
-      title: `${size.protected} protected + ${size.unprotected} unprotected, fence start to done`,
+      title: `${size.protected} protected + ${size.unprotected} unprotected, fence start to done (median)`,
       unit: 's',
       missingText: 'not run or not recovered',
       bars: [
@@ -133,7 +178,7 @@ function chart(runs: RecoveryRun[], sizes: Size[]): Buffer {
 }
 
 function writeResults(out: string, runs: RecoveryRun[], sizes: Size[], when: string, benchWallSec?: number): void {
-  const table = markdown(runs, when, benchWallSec);
+  const table = markdown(runs, sizes, when, benchWallSec);
   console.log(`\n${table}`);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'classic-openstack.md'), table);
@@ -169,13 +214,16 @@ async function main(): Promise<void> {
   try {
     // Every run starts from the same state: the host up, enabled, not forced down.
     await restoreHost(ctx, []);
-    for (const size of options.sizes) {
-      for (const path of options.paths) {
-        const run = await recoveryRun(ctx, path, size.protected, size.unprotected).catch(
-          (error: Error) => ({ path, protectedCount: size.protected, unprotectedCount: size.unprotected, error: error.message.split('\n')[0] }) as RecoveryRun,
-        );
-        runs.push(run);
-        ctx.log(`${path} ${size.protected}+${size.unprotected}: ${run.error ?? `all done ${fmt(run.allDoneSec, 2)} s, first ${fmt(run.firstDoneSec, 2)} s, ${run.novaCalls} Nova requests`}`);
+    for (let round = 1; round <= options.repeat; round++) {
+      for (const size of options.sizes) {
+        // Alternate which path goes first, so neither always meets the cloud right after a reset.
+        for (const path of round % 2 ? options.paths : [...options.paths].reverse()) {
+          const run = await recoveryRun(ctx, path, size.protected, size.unprotected).catch(
+            (error: Error) => ({ path, protectedCount: size.protected, unprotectedCount: size.unprotected, error: error.message.split('\n')[0] }) as RecoveryRun,
+          );
+          runs.push(run);
+          ctx.log(`round ${round}, ${path} ${size.protected}+${size.unprotected}: ${run.error ?? `all done ${fmt(run.allDoneSec, 2)} s, first ${fmt(run.firstDoneSec, 2)} s, ${run.novaCalls} Nova requests`}`);
+        }
       }
     }
   } finally {
