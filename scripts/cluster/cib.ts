@@ -304,6 +304,10 @@ export function clusterCib(opts: ClusterCibOptions): string {
         // moved its instances, and Nova (the simulator's oracle) sees them running twice.
         ['stonith-action', 'off'],
         ['dc-deadtime', '2s'],
+        // The lab shares its two cores with other work: under that load Pacemaker's throttle
+        // ran one action at a time through ctl1, and a failing unfencing attempt went first
+        // every transition, so NovaCompute's start (which lets unfencing succeed) never ran.
+        ['load-threshold', '1000%'],
         ['cluster-name', 'nova-ha-cluster'],
       ],
       i2,

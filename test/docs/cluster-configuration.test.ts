@@ -86,7 +86,7 @@ const START_CIB = `<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" e
 
 // What the lab configures beyond instance HA (the page says why): three cluster properties
 // and the stand-in for ctl1's own power device.
-const LAB_ONLY_PROPERTIES = ['dc-deadtime', 'cluster-name', 'stonith-action'];
+const LAB_ONLY_PROPERTIES = ['dc-deadtime', 'cluster-name', 'stonith-action', 'load-threshold'];
 const LAB_ONLY_PRIMITIVES = [`fence-${CONTROLLER}`];
 
 const STEPS = ['nodes', 'fencing', 'evacuate', 'unfence'];
