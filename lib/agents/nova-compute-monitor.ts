@@ -6,7 +6,7 @@
  *     monitor past the limit leaves that failure to the depth-0 one: its own on-fail is
  *     Pacemaker's default restart, which would stop and start the resource instead of fencing.
  *     nova-compute-wait: the state file. Both: owed unfencing is attempted once per monitor.
- * 10  Nova's view of the service (up, not forced down) → degraded when not, never a failure:
+ * 10  Nova's view of the service (up — NovaCompute only —, not forced down) → degraded when not, never a failure:
  *     a control-plane outage must not fail every compute at once; the libvirt daemons alive
  *     when nova.conf uses libvirt → a failure (this node cannot run instances).
  * 20  instance health: protected instances that crashed are restarted through Nova, within
@@ -72,7 +72,7 @@ export async function monitor(ctx: ComputeCtx, mode: NovaComputeMode): Promise<O
 
   if (state.unfencePending) notes.push(await finishUnfencing(ctx, settings, session, state));
   if (ctx.checkLevel >= 10) {
-    const concern = await serviceConcern(session);
+    const concern = await serviceConcern(session, mode);
     if (concern !== undefined && !readState(settings.statePath)?.unfencePending) {
       ctx.log.warn(`monitor: ${concern}`);
       notes.push(concern);
@@ -162,11 +162,16 @@ async function finishUnfencing(ctx: ComputeCtx, settings: ComputeSettings, sessi
   return `${link.host} unfenced`;
 }
 
-/** What is wrong with Nova's view of this host's service, or undefined when it is up and not forced down. */
-async function serviceConcern(session: ComputeSession): Promise<string | undefined> {
+/**
+ * What is wrong with Nova's view of this host's service, or undefined when it is up and not
+ * forced down. nova-compute-wait does not run nova-compute: another resource, started after
+ * it, does (and monitors it), so a service that is down is not its concern — right after
+ * its start it always is (every deep monitor of a new node reported OCF_DEGRADED).
+ */
+async function serviceConcern(session: ComputeSession, mode: NovaComputeMode): Promise<string | undefined> {
   const service = await session.link.service();
   if (service.forcedDown) return `Nova shows nova-compute on ${service.host} forced down`;
-  if (service.state !== 'up') return `Nova reports nova-compute on ${service.host} ${service.state} although it runs here`;
+  if (service.state !== 'up' && mode === 'NovaCompute') return `Nova reports nova-compute on ${service.host} ${service.state} although it runs here`;
   return undefined;
 }
 

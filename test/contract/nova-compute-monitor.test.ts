@@ -198,6 +198,17 @@ describe('Nova’s view (OCF_CHECK_LEVEL=10)', () => {
 });
 
 describe('nova-compute-wait', () => {
+  test('a deep monitor right after start: nova-compute (another resource, started after it) not up yet is no concern', async () => {
+    sim = await smallSim();
+    await sim.stopCompute('cmp-b');
+    await waitForService(sim, 'cmp-b', 'down');
+    const n = node('cmp-b');
+    expect((await runCompute('nova-compute-wait', 'start', n)).code).toBe(0);
+    const deep = await runCompute('nova-compute-wait', 'monitor', n, { env: { ...RECURRING, OCF_CHECK_LEVEL: '10' } });
+    expect(deep.stderr).not.toMatch(/although it runs here/);
+    expect(deep.code).toBe(0);
+  });
+
   test('start only waits; the monitor unfences once the separate nova-compute runs, and clears the attribute', async () => {
     sim = await smallSim();
     const n = node('cmp-a');
