@@ -46,6 +46,9 @@ describe('drill d: the power fence device fails', () => {
         const line = status.stdout.split('\n').find((l) => l.startsWith(`${NODE} `)) ?? '';
         // HOST NOVA FORCED MARK: not forced down, no evacuation mark.
         expect(line).toMatch(new RegExp(`^${NODE}\\s+\\S+\\s+no\\s+-\\s`));
+        // …and why: the failed fencing of the victim, from crm_mon's fencing history.
+        expect(status.stdout).toMatch(/Fencing failed \(crm_mon's fencing history\): nothing is evacuated from it until fencing succeeds/);
+        expect(status.stdout).toMatch(new RegExp(`^  ${NODE}: fencing FAILED \\d+ time\\(s\\)`, 'm'));
         t.mark('statusChecked');
 
         await run(bmcCtl, ['start', NODE]);
