@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  bmcPower,
   computes,
   crmMon,
   fenceHistory,
@@ -85,18 +86,27 @@ describe('drill e: computes lost at once', () => {
       const pids = await Promise.all(victims.map((v) => remotedPid(v)));
       const timelines = victims.map(() => new Timeline());
       for (const pid of pids) kill(pid);
-      await Promise.all(
-        victims.map((v, i) => watchRecovery(v, timelines[i] as Timeline, 300000, { protectedIds: protectedIds[i] ?? [], migrationsBefore })),
-      );
+      try {
+        await Promise.all(
+          victims.map((v, i) => watchRecovery(v, timelines[i] as Timeline, 300000, { protectedIds: protectedIds[i] ?? [], migrationsBefore })),
+        );
+      } finally {
+        for (const v of victims) await bmcPower(v, 'on').catch(() => undefined);
+      }
       const after = await simState();
       victims.forEach((v, i) => {
-        const file = (timelines[i] as Timeline).write(`two-computes-lost-${i + 1}`, { node: v, with: victims });
+        const file = (timelines[i] as Timeline).write(`two-computes-lost-${i + 1}`, { node: v, with: victims, protected: protectedIds[i]?.length ?? 0 });
         process.stderr.write(`drill e2 timeline ${v} (${file}): ${JSON.stringify((timelines[i] as Timeline).events)}\n`);
       });
 
+      // The first host's evacuations may start before the second is fenced, towards it: those
+      // fail with it and are retried elsewhere, so more calls than instances is allowed; two
+      // evacuations of one instance at once (or one running twice) is what the oracle forbids.
+      expect(after.oracle.violations).toEqual([]);
       expect(after.oracle.ok).toBe(true);
       const all = protectedIds.flat();
-      expect(((await simCalls()).actions['evacuate'] ?? 0) - evacuationsBefore).toBe(all.length);
+      const calls = ((await simCalls()).actions['evacuate'] ?? 0) - evacuationsBefore;
+      expect(calls).toBeGreaterThanOrEqual(all.length);
       for (const id of all) {
         const i = after.instanceList.find((x) => x.id === id);
         expect(victims).not.toContain(i?.host);
@@ -111,9 +121,10 @@ describe('drill e: computes lost at once', () => {
     async () => {
       await setEvacuateParameter('brake_max_hosts', '1');
       await setEvacuateParameter('evacuate_delay', '15');
+      let victims: string[] = [];
       try {
         await novaEvacuateRunning();
-        const victims = await twoVictims();
+        victims = await twoVictims();
         const before = await simState();
         const seen = new Set(before.migrationList.map((m) => m.id));
         const protectedIds = victims.map((v) => protectedOn(before, v).map((i) => i.id));
@@ -139,7 +150,11 @@ describe('drill e: computes lost at once', () => {
         const held = await simState();
         expect(newMigrationsFrom(held, victims, seen)).toEqual([]);
         expect(status.brake.reason).toMatch(/2 hosts marked within .* \(more than 1\)/);
-        for (const v of victims) expect(status.hosts.find((h) => h.name === v)?.state).toBe('braked');
+        // A victim with protected instances waits on the brake; one without has nothing to hold back.
+        victims.forEach((v, i) => {
+          const state = status.hosts.find((h) => h.name === v)?.state;
+          expect(state).toBe((protectedIds[i]?.length ?? 0) > 0 ? 'braked' : 'done');
+        });
         process.stderr.write(`drill e3: nova-ha status while braked: ${JSON.stringify(status.brake)}\n`);
 
         const resumed = await run('nova-ha', ['resume'], 30000);
@@ -161,6 +176,8 @@ describe('drill e: computes lost at once', () => {
           expect(i?.status).toBe('ACTIVE');
         }
       } finally {
+        // Whatever failed, the next drill needs every node powered (stonith-action=off).
+        for (const v of victims) await bmcPower(v, 'on').catch(() => undefined);
         await setEvacuateParameter('brake_max_hosts', undefined);
         await setEvacuateParameter('evacuate_delay', undefined);
         await run('crm_attribute', ['--type', 'crm_config', '-n', 'nova-ha-resumed-at', '-D']);
