@@ -84,10 +84,12 @@ function runsOf(runs: readonly RecoveryRun[], path: PathName, size: Size): Recov
   return runs.filter((r) => r.path === path && r.protectedCount === size.protected && r.unprotectedCount === size.unprotected && !r.error);
 }
 
-function range(values: readonly (number | undefined)[]): string {
+function range(values: readonly (number | undefined)[], digits: number): string {
   const known = values.filter((v): v is number => v !== undefined);
-  if (known.length < 2) return '';
-  return ` (${fmt(Math.min(...known), 2)}–${fmt(Math.max(...known), 2)})`;
+  const low = Math.min(...known);
+  const high = Math.max(...known);
+  if (known.length < 2 || low === high) return '';
+  return ` (${fmt(low, digits)}–${fmt(high, digits)})`;
 }
 
 function summary(runs: RecoveryRun[], sizes: Size[]): string[] {
@@ -99,7 +101,7 @@ function summary(runs: RecoveryRun[], sizes: Size[]): string[] {
     for (const path of ['classic', 'ours'] as const) {
       const mine = runsOf(runs, path, size);
       if (mine.length === 0) continue;
-      const col = (pick: (r: RecoveryRun) => number | undefined, digits = 2) => `${fmt(median(mine.map(pick)), digits)}${range(mine.map(pick))}`;
+      const col = (pick: (r: RecoveryRun) => number | undefined, digits = 2) => `${fmt(median(mine.map(pick)), digits)}${range(mine.map(pick), digits)}`;
       lines.push(
         `| ${size.protected}+${size.unprotected} | ${path} | ${mine.filter((r) => r.recovered).length}/${mine.length} | ${col((r) => r.fence.sec)} s | ${col((r) => r.firstDoneSec)} s | ` +
           `**${col((r) => r.allDoneSec)} s** | ${col((r) => r.evacuatorDoneSec)} s | ${col((r) => r.novaCalls, 0)} | ${col((r) => r.evacuatePosts, 0)} | ${col((r) => r.keystoneCalls, 0)} |`,
