@@ -63,15 +63,17 @@ export async function watchRecovery(node: string, t: Timeline, timeoutMs: number
     if (fence && !t.has('fenced')) {
       fencedAt = fenceTime(fence);
       t.mark('fenced', Math.max(fencedAt, t.start));
+      t.mark('detected', Math.max(fencedAt, t.start)); // fenced implies lost, even if no poll saw it offline
     }
     const h = host(state, node);
     if (h.service.forced_down) t.mark('novaForcedDown');
     if (state.migrationList.some((m) => m.source === node && !seen.has(m.id))) t.mark('firstEvacuate');
     // A node with no protected instance has nothing to evacuate: its mark goes straight to `no`.
-    const evacuated = t.has('firstEvacuate') || (nothingToMove && t.has('novaForcedDown'));
+    const evacuated = t.has('firstEvacuate') || (nothingToMove && t.has('fenced') && t.has('novaForcedDown'));
     const prot = state.instanceList.filter((i) => opts.protectedIds.includes(i.id));
     if (evacuated && prot.every((i) => i.host !== node && i.status === 'ACTIVE')) t.mark('allProtectedActive');
-    if (evacuated && attr === 'no') t.mark('evacuateNo');
+    // Nothing to move: the mark may be gone already (the node came back through unfencing's power-on).
+    if (evacuated && (attr === 'no' || (nothingToMove && (attr === undefined || attr === '')))) t.mark('evacuateNo');
     // The repair: once its instances run elsewhere, the fenced (powered-off) node is powered on.
     if (t.has('allProtectedActive') && t.has('evacuateNo') && !t.has('poweredOn')) {
       await bmcPower(node, 'on');
