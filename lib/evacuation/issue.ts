@@ -1,9 +1,10 @@
 /**
  * Issues a pass's planned evacuations in parallel (the plan already respects the concurrency
- * limits). Right before EVERY evacuate call the instance and its evacuation records are read
- * again: if anything is in flight, it moved, or a task runs, the call is skipped — never twice.
+ * limits). Right before the evacuate calls of a failed host, that host's servers and evacuation
+ * records are read again (two requests per host, not two per instance): an instance that left
+ * the host, runs a task, or has an evacuation in flight is skipped — never twice.
  */
-import type { Server } from '../openstack/nova-types';
+import type { Migration, Server } from '../openstack/nova-types';
 import { errorMessage } from '../runtime/errors';
 import type { Log } from '../runtime/log';
 import type { RetryPolicy } from './model';
@@ -34,28 +35,44 @@ export interface IssueOptions {
   readonly log: Log;
 }
 
-/** Why the fresh look forbids an evacuate call now; undefined when it may go. */
-async function recheck(ports: EvacuationPorts, job: EvacuationJob, options: IssueOptions): Promise<string | undefined> {
+/** A failed host as Nova shows it right before its evacuate calls. */
+export interface HostRecheck {
+  readonly source: string;
+  readonly servers: readonly Server[];
+  readonly migrations: readonly Migration[];
+}
+
+/**
+ * Why the fresh look forbids an evacuate call now; undefined when it may go. The host's server
+ * list stands in for a GET of the instance: one no longer listed there has moved or is gone.
+ * The records are the host's evacuations, a superset of this instance's from this host.
+ */
+export function recheckVerdict(
+  job: EvacuationJob,
+  fresh: HostRecheck,
+  refusals: ReadonlyMap<string, Refusals>,
+  options: { readonly maxAttempts: number; readonly retry: RetryPolicy },
+  now: number,
+): string | undefined {
   const id = job.instance.id;
-  const [server, migrations] = await Promise.all([ports.nova.getServer(id), ports.nova.listEvacuationsOf(id)]);
-  if (server.host !== job.source) return `it is on ${server.host ?? 'no host'} now`;
+  const server = fresh.servers.find((s) => s.id === id);
+  if (!server || server.host !== job.source) return `it is no longer on ${job.source}`;
   if (server.taskState !== null) return `task ${server.taskState} in progress`;
-  const fromNova = deriveProgress({ server, migrations, source: job.source, since: job.since, maxAttempts: options.maxAttempts });
-  const progress = withRefusals(fromNova, options.refusals.get(id), options.maxAttempts);
-  if (!retryDue(progress, options.retry, ports.now())) return `its evacuation is ${progress.kind}`;
+  const fromNova = deriveProgress({ server, migrations: fresh.migrations, source: job.source, since: job.since, maxAttempts: options.maxAttempts });
+  const progress = withRefusals(fromNova, refusals.get(id), options.maxAttempts);
+  if (!retryDue(progress, options.retry, now)) return `its evacuation is ${progress.kind}`;
   return undefined;
 }
 
-async function issueOne(ports: EvacuationPorts, job: EvacuationJob, options: IssueOptions): Promise<JobOutcome> {
+async function readHost(ports: EvacuationPorts, source: string): Promise<HostRecheck> {
+  const [servers, migrations] = await Promise.all([ports.nova.listServersOnHost(source), ports.nova.listEvacuationsFrom(source)]);
+  return { source, servers, migrations };
+}
+
+async function issueOne(ports: EvacuationPorts, job: EvacuationJob, fresh: HostRecheck, options: IssueOptions): Promise<JobOutcome> {
   const id = job.instance.id;
   const log = options.log.child({ host: job.source, instance: id });
-  let why: string | undefined;
-  try {
-    why = await recheck(ports, job, options);
-  } catch (error) {
-    log.warn(`cannot re-check instance ${id} before evacuating it: ${errorMessage(error)}`);
-    return { kind: 'unchecked', job, message: errorMessage(error) };
-  }
+  const why = recheckVerdict(job, fresh, options.refusals, options, ports.now());
   if (why !== undefined) {
     log.info(`not evacuating ${id}: ${why}`);
     return { kind: 'skipped', job, reason: why };
@@ -75,10 +92,28 @@ async function issueOne(ports: EvacuationPorts, job: EvacuationJob, options: Iss
   }
 }
 
+/** One host's jobs: its fresh look, then its evacuate calls in parallel. */
+async function issueForHost(ports: EvacuationPorts, source: string, jobs: readonly EvacuationJob[], options: IssueOptions): Promise<JobOutcome[]> {
+  let fresh: HostRecheck;
+  try {
+    fresh = await readHost(ports, source);
+  } catch (error) {
+    const message = errorMessage(error);
+    options.log.warn(`cannot re-check ${source} before evacuating ${jobs.length} instance(s) from it: ${message}`, { host: source });
+    return jobs.map((job) => ({ kind: 'unchecked', job, message }));
+  }
+  return Promise.all(jobs.map((job) => issueOne(ports, job, fresh, options)));
+}
+
 export async function issueEvacuations(
   ports: EvacuationPorts,
   jobs: readonly EvacuationJob[],
   options: IssueOptions,
 ): Promise<JobOutcome[]> {
-  return Promise.all(jobs.map((job) => issueOne(ports, job, options)));
+  const bySource = new Map<string, EvacuationJob[]>();
+  for (const job of jobs) bySource.set(job.source, [...(bySource.get(job.source) ?? []), job]);
+  const perHost = await Promise.all([...bySource].map(([source, hostJobs]) => issueForHost(ports, source, hostJobs, options)));
+  // Outcomes in the order of the jobs, as before.
+  const byJob = new Map(perHost.flat().map((outcome) => [outcome.job, outcome]));
+  return jobs.map((job) => byJob.get(job) as JobOutcome);
 }

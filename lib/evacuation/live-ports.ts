@@ -60,7 +60,6 @@ export function novaPort(nova: NovaClient, cloud: Cloud, options: LivePortOption
     listServersOnHost: (host) => nova.listServers({ host, allTenants: true }),
     getServer: (id) => nova.getServer(id),
     listEvacuationsFrom: (host) => nova.listMigrations({ sourceCompute: host, migrationType: 'evacuation' }),
-    listEvacuationsOf: (id) => nova.listMigrations({ instanceUuid: id, migrationType: 'evacuation' }),
     async listFlavorSpecs() {
       const flavors = await nova.listFlavors({ isPublic: 'none' });
       const out = [];

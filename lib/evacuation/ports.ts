@@ -27,10 +27,8 @@ export interface NovaPort {
   /** Every server recorded on `host`, all projects. */
   listServersOnHost(host: string): Promise<Server[]>;
   getServer(id: string): Promise<Server>;
-  /** Evacuation migration records whose source is `host`. */
+  /** Evacuation migration records whose source is `host` (also the re-check before evacuate calls). */
   listEvacuationsFrom(host: string): Promise<Migration[]>;
-  /** Evacuation migration records of one instance (the check right before an evacuate call). */
-  listEvacuationsOf(instanceId: string): Promise<Migration[]>;
   /** Every flavor (private ones too) with its extra specs. */
   listFlavorSpecs(): Promise<FlavorSpecsView[]>;
   /** Glance images with tags and properties; [] when the cloud has no image service. */

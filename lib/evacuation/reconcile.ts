@@ -2,7 +2,8 @@
  * ONE reconcile pass: read the snapshot → decide per host → act (marker, reserved hosts,
  * parallel evacuations, `no`) → one sentence that is both the log line and what tests assert
  * on. Stateless apart from `LoopMemory` (refusals Nova leaves no record of), so a fresh agent
- * anywhere carries on; every evacuate call is preceded by a fresh look at the instance.
+ * anywhere carries on; the evacuate calls of a host are preceded by a fresh look at its
+ * servers and evacuation records.
  */
 import { EVACUATE_DONE, formatInProgress, parseEvacuateValue } from '../pacemaker/evacuate-attribute';
 import { errorMessage } from '../runtime/errors';
@@ -23,7 +24,7 @@ import { addClaims, planPlacement } from './placement';
 import type { EvacuationPorts } from './ports';
 import { orderForEvacuation } from './priority';
 import type { Refusals } from './progress';
-import { readSnapshot, type FailedHost, type Snapshot, type SnapshotCache, type SnapshotConfig } from './snapshot';
+import { readSnapshot, withRoom, type FailedHost, type Snapshot, type SnapshotCache, type SnapshotConfig } from './snapshot';
 import type { HostEvacuationState } from './status';
 
 export interface ReconcileConfig extends SnapshotConfig {
@@ -118,6 +119,33 @@ function buildSlots(snapshot: Snapshot, perTarget: number): number {
   return 2 * Math.max(1, targets) * perTarget;
 }
 
+/** The overall limit minus what Nova shows in flight across every failed host. */
+function overallLeftOf(all: readonly HostAssessment[], snapshot: Snapshot, config: ReconcileConfig): number {
+  const overall = config.concurrency.overall > 0 ? config.concurrency.overall : buildSlots(snapshot, config.concurrency.perTarget);
+  return overall - all.reduce((n, a) => n + a.instances.filter((i) => i.progress?.kind === 'in-flight').length, 0);
+}
+
+/** The per-failed-host limit minus what Nova shows in flight from this host. */
+function perHostLeftOf(assessment: HostAssessment, config: ReconcileConfig): number {
+  const inFlightHere = assessment.instances.filter((i) => i.progress?.kind === 'in-flight').length;
+  return config.concurrency.perFailedHost > 0 ? config.concurrency.perFailedHost - inFlightHere : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Could this pass place anything? Only then does it read the hosts' free room: a pass that
+ * only tracks evacuations in flight (or waits for a slot) does not need os-hypervisors.
+ */
+export function mayPlace(
+  evacuating: readonly HostAssessment[],
+  all: readonly HostAssessment[],
+  snapshot: Snapshot,
+  config: ReconcileConfig,
+  now: number,
+): boolean {
+  if (overallLeftOf(all, snapshot, config) <= 0) return false;
+  return evacuating.some((a) => perHostLeftOf(a, config) > 0 && evacuable(a, config.retry, now).length > 0);
+}
+
 /** Plans this pass's evacuations across the evacuating hosts, under the concurrency limits. */
 function planJobs(
   evacuating: readonly HostAssessment[],
@@ -127,8 +155,7 @@ function planJobs(
   now: number,
 ): { jobs: EvacuationJob[]; reservedToEnable: string[]; unplaced: Map<string, string>; queued: number } {
   const perTarget = inFlightTargets(all);
-  const overall = config.concurrency.overall > 0 ? config.concurrency.overall : buildSlots(snapshot, config.concurrency.perTarget);
-  let overallLeft = overall - all.reduce((n, a) => n + a.instances.filter((i) => i.progress?.kind === 'in-flight').length, 0);
+  let overallLeft = overallLeftOf(all, snapshot, config);
   const jobs: EvacuationJob[] = [];
   const reserved = new Set<string>();
   const unplaced = new Map<string, string>();
@@ -137,9 +164,7 @@ function planJobs(
   let queued = 0;
   for (const assessment of evacuating) {
     const source = assessment.failed.host;
-    const inFlightHere = assessment.instances.filter((i) => i.progress?.kind === 'in-flight').length;
-    const perHostLeft = config.concurrency.perFailedHost > 0 ? config.concurrency.perFailedHost - inFlightHere : Number.POSITIVE_INFINITY;
-    const room = Math.min(overallLeft, perHostLeft);
+    const room = Math.min(overallLeft, perHostLeftOf(assessment, config));
     const ready = evacuable(assessment, config.retry, now);
     queued += Math.max(0, ready.length - Math.max(0, room));
     if (room <= 0) continue;
@@ -229,7 +254,8 @@ export async function reconcilePass(
   memory: LoopMemory,
   log: Log,
 ): Promise<PassResult> {
-  const snapshot = await readSnapshot(ports, config, memory.cache);
+  // Room is read below, only when this pass may place something.
+  let snapshot = await readSnapshot(ports, config, memory.cache, { room: false });
   const now = ports.now();
   const errors: string[] = [];
   const facts = snapshot.scopeFacts ?? { evacuableFlavorIds: new Set<string>(), evacuableImageIds: new Set<string>() };
@@ -267,6 +293,7 @@ export async function reconcilePass(
   }
 
   const evacuating = hosts.filter((h) => h.state === 'evacuating').map((h) => h.assessment);
+  if (mayPlace(evacuating, assessments, snapshot, config, now)) snapshot = await withRoom(ports, snapshot);
   const plan = planJobs(evacuating, assessments, snapshot, config, now);
   for (const name of plan.reservedToEnable) {
     const service = snapshot.hosts.find((h) => h.name === name)?.service;

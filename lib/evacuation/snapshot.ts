@@ -1,14 +1,15 @@
 /**
- * Everything one reconcile pass needs, read fresh: every host's `evacuate` attribute, Nova's
- * compute services, free room, aggregates, segments, and for each host that needs evacuation
- * its servers and evacuation records; flavor and image tags (for scope) only when some host
- * does. Nothing is kept from one pass to the next except the segment attribute cache.
+ * Everything one reconcile pass needs: every host's `evacuate` attribute, Nova's compute
+ * services, and for each host that needs evacuation its servers and evacuation records — read
+ * fresh every pass. Facts that do not change while a recovery runs (aggregates, flavor and image
+ * tags, segment attributes) are read once per cache (one monitor). Free room is read only when
+ * asked for (`room: true`, or `withRoom` once a pass knows it will place something).
  */
 import { fencedByUs, FENCED_REASON_PREFIX, isReserved } from '../fence-compute/service-state';
 import type { Aggregate, ComputeService, Hypervisor, Migration, Server } from '../openstack/nova-types';
 import { parseEvacuateValue } from '../pacemaker/evacuate-attribute';
 import type { HostView, InstanceSize, Room, ScopeFacts } from './model';
-import type { EvacuationPorts, FlavorSpecsView } from './ports';
+import type { EvacuationPorts, FlavorSpecsView, ImageLabelsView } from './ports';
 import { buildScopeFacts } from './scope';
 import { assignSegments, type SegmentSource } from './segments';
 
@@ -24,9 +25,15 @@ export interface SnapshotConfig {
   readonly defaultSegment: string;
 }
 
-/** Kept across the passes of one monitor: node attributes that name segments rarely change. */
+/**
+ * Kept across the passes of one monitor: what an operator changes rarely and a recovery never
+ * does. The next monitor (one Pacemaker interval later) starts with an empty cache.
+ */
 export interface SnapshotCache {
   readonly segmentAttributes: Map<string, string | undefined>;
+  aggregates: readonly Aggregate[] | undefined;
+  flavorSpecs: readonly FlavorSpecsView[] | undefined;
+  imageLabels: readonly ImageLabelsView[] | undefined;
   /**
    * Reserved hosts this loop enabled for evacuations: Nova clears the disabled reason that
    * marked them, but they stay reserved for the rest of this recovery.
@@ -35,7 +42,7 @@ export interface SnapshotCache {
 }
 
 export function newSnapshotCache(): SnapshotCache {
-  return { segmentAttributes: new Map(), enabledReserved: new Set() };
+  return { segmentAttributes: new Map(), enabledReserved: new Set(), aggregates: undefined, flavorSpecs: undefined, imageLabels: undefined };
 }
 
 /** Why a host is in the pass's evacuation list. */
@@ -129,21 +136,50 @@ async function segmentSource(
   }
 }
 
+export interface SnapshotOptions {
+  /** Read os-hypervisors for each host's free room (default true). */
+  readonly room?: boolean;
+}
+
+async function cachedAggregates(ports: EvacuationPorts, cache: SnapshotCache): Promise<readonly Aggregate[]> {
+  cache.aggregates ??= await ports.nova.listAggregates();
+  return cache.aggregates;
+}
+
+async function cachedScopeSources(ports: EvacuationPorts, cache: SnapshotCache): Promise<[readonly FlavorSpecsView[], readonly ImageLabelsView[]]> {
+  if (!cache.flavorSpecs || !cache.imageLabels) {
+    const [flavorList, images] = await Promise.all([ports.nova.listFlavorSpecs(), ports.nova.listImageLabels()]);
+    cache.flavorSpecs = flavorList;
+    cache.imageLabels = images;
+  }
+  return [cache.flavorSpecs, cache.imageLabels];
+}
+
+/** The snapshot with every host's free room from os-hypervisors (one request). */
+export async function withRoom(ports: EvacuationPorts, snapshot: Snapshot): Promise<Snapshot> {
+  const hypervisors = await ports.nova.listHypervisors();
+  const byServiceHost = new Map(hypervisors.map((h) => [h.serviceHost ?? h.hostname, h]));
+  const withFree = (host: HostView): HostView => ({ ...host, free: roomOf(byServiceHost.get(host.name)) });
+  const hosts = snapshot.hosts.map(withFree);
+  const byName = new Map(hosts.map((h) => [h.name, h]));
+  const failed = snapshot.failed.map((f) => ({ ...f, host: byName.get(f.host.name) ?? withFree(f.host) }));
+  return { ...snapshot, hosts, failed };
+}
+
 export async function readSnapshot(
   ports: EvacuationPorts,
   config: SnapshotConfig,
   cache: SnapshotCache,
+  options: SnapshotOptions = {},
 ): Promise<Snapshot> {
-  const [marks, services, hypervisors, aggregates, resumedAt] = await Promise.all([
+  const [marks, services, aggregates, resumedAt] = await Promise.all([
     ports.cluster.readMarks(),
     ports.nova.listComputeServices(),
-    ports.nova.listHypervisors(),
-    ports.nova.listAggregates(),
+    cachedAggregates(ports, cache),
     ports.cluster.readResumedAt(),
   ]);
   const names = services.map((s) => s.host);
   const segments = assignSegments(names, await segmentSource(ports, config, cache, names, aggregates), config.defaultSegment);
-  const byServiceHost = new Map(hypervisors.map((h) => [h.serviceHost ?? h.hostname, h]));
 
   const hosts: HostView[] = services.map((service) => ({
     name: service.host,
@@ -152,7 +188,7 @@ export async function readSnapshot(
     fencedAt: fencedAtFromReason(service.disabledReason),
     segment: segments.get(service.host) ?? config.defaultSegment,
     reserved: isReserved(service) || /\breserved\b/i.test(service.disabledReason ?? '') || cache.enabledReserved.has(service.host),
-    free: roomOf(byServiceHost.get(service.host)),
+    free: undefined,
     aggregates: aggregates.filter((a) => a.hosts.includes(service.host)).map((a) => a.name),
   }));
 
@@ -173,9 +209,10 @@ export async function readSnapshot(
   let scopeFacts: ScopeFacts | undefined;
   let flavors = new Map<string, FlavorSpecsView>();
   if (failed.some((f) => f.servers.length > 0)) {
-    const [flavorList, images] = await Promise.all([ports.nova.listFlavorSpecs(), ports.nova.listImageLabels()]);
+    const [flavorList, images] = await cachedScopeSources(ports, cache);
     flavors = new Map(flavorList.map((f) => [f.id, f]));
     scopeFacts = buildScopeFacts(flavorList, images);
   }
-  return { takenAt: ports.now(), marks, hosts, failed, aggregates, scopeFacts, flavors, resumedAt };
+  const snapshot: Snapshot = { takenAt: ports.now(), marks, hosts, failed, aggregates, scopeFacts, flavors, resumedAt };
+  return options.room === false ? snapshot : withRoom(ports, snapshot);
 }

@@ -42,8 +42,16 @@ class FakeCloud {
   marks = new Map<string, string>();
   calls: string[] = [];
   refuse = new Set<string>();
-  /** Applied between the snapshot and the re-check: the cloud moves on. */
+  /** Applied between the snapshot and the re-check (every host listing after the first): the cloud moves on. */
   beforeRecheck: (() => void) | undefined;
+  /** Every Nova read, by port method (request counting). */
+  reads: string[] = [];
+  private hostListings = 0;
+
+  private read<T>(what: string, value: T): T {
+    this.reads.push(what);
+    return value;
+  }
 
   ports(): EvacuationPorts {
     return {
@@ -59,19 +67,21 @@ class FakeCloud {
         readResumedAt: async () => undefined,
       },
       nova: {
-        listComputeServices: async () => this.services,
-        listHypervisors: async () => [],
-        listAggregates: async () => [],
-        listServersOnHost: async (host) => this.servers.filter((s) => s.host === host),
+        listComputeServices: async () => this.read('services', this.services),
+        listHypervisors: async () => this.read('hypervisors', []),
+        listAggregates: async () => this.read('aggregates', []),
+        listServersOnHost: async (host) => {
+          if (this.hostListings++ > 0) this.beforeRecheck?.();
+          return this.read(`servers ${host}`, this.servers.filter((s) => s.host === host));
+        },
         getServer: async (id) => {
-          this.beforeRecheck?.();
+          this.reads.push(`server ${id}`);
           const found = this.servers.find((s) => s.id === id);
           if (!found) throw new Error(`no server ${id}`);
           return found;
         },
-        listEvacuationsFrom: async (host) => this.migrations.filter((m) => m.sourceCompute === host),
-        listEvacuationsOf: async (id) => this.migrations.filter((m) => m.instanceUuid === id),
-        listFlavorSpecs: async () => [],
+        listEvacuationsFrom: async (host) => this.read(`migrations ${host}`, this.migrations.filter((m) => m.sourceCompute === host)),
+        listFlavorSpecs: async () => this.read('flavors', []),
         listImageLabels: async () => [],
         evacuate: async (id, target) => {
           this.calls.push(`evacuate ${id}${target ? ` → ${target}` : ''}`);
@@ -293,6 +303,74 @@ describe('reconcilePass', () => {
     await pass(cloud, { ...config, methodFor: () => 'reserved_host' });
     expect(cloud.calls).toContain('enable cmp-r');
     expect(cloud.calls.filter((c) => c.startsWith('evacuate')).sort()).toEqual(['evacuate vm-00 → cmp-r', 'evacuate vm-01 → cmp-r']);
+  });
+});
+
+describe('what a pass reads from Nova', () => {
+  test('the re-check before evacuate calls is two reads per host, however many instances go', async () => {
+    const small = cloudWith(2);
+    await pass(small);
+    const large = cloudWith(10);
+    await pass(large);
+    expect(large.calls.filter((c) => c.startsWith('evacuate'))).toHaveLength(10);
+    expect(large.reads).toEqual(small.reads);
+    expect(large.reads.filter((r) => r.startsWith('server '))).toEqual([]);
+    // Snapshot, then the re-check right before the calls.
+    expect(large.reads.filter((r) => r === 'servers cmp-a' || r === 'migrations cmp-a')).toHaveLength(4);
+  });
+
+  test('within one monitor, aggregates and flavors are read once; a tracking pass reads no room', async () => {
+    const cloud = cloudWith(3);
+    const memory = newLoopMemory(newSnapshotCache());
+    await pass(cloud, config, memory);
+    expect(cloud.reads.filter((r) => ['aggregates', 'flavors', 'hypervisors'].includes(r)).sort()).toEqual(['aggregates', 'flavors', 'hypervisors']);
+    cloud.reads = [];
+    // Everything is in flight: the pass only looks at the services and the failed host.
+    const tracking = await pass(cloud, config, memory);
+    expect(tracking.summary).toMatch(/0 evacuation\(s\) issued, 3 in flight/);
+    expect(cloud.reads.sort()).toEqual(['migrations cmp-a', 'servers cmp-a', 'services']);
+    // A new monitor starts with an empty cache and reads them again.
+    cloud.reads = [];
+    await pass(cloud);
+    expect(cloud.reads).toContain('aggregates');
+    expect(cloud.reads).toContain('flavors');
+  });
+
+  test('instances waiting only for a slot do not make the pass read room', async () => {
+    const cloud = cloudWith(4);
+    const memory = newLoopMemory(newSnapshotCache());
+    const limited = { ...config, concurrency: { overall: 20, perFailedHost: 2, perTarget: 10 } };
+    await pass(cloud, limited, memory);
+    cloud.reads = [];
+    const second = await pass(cloud, limited, memory);
+    expect(second.queued).toBe(2);
+    expect(cloud.reads).not.toContain('hypervisors');
+  });
+
+  test('an instance listed on another host by the re-check is skipped, the others go', async () => {
+    const cloud = cloudWith(3);
+    cloud.beforeRecheck = () => {
+      const moved = cloud.servers.find((s) => s.id === 'vm-02');
+      if (moved) cloud.servers = [...cloud.servers.filter((s) => s !== moved), { ...moved, host: 'cmp-b' }];
+    };
+    const result = await pass(cloud);
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate')).sort()).toEqual(['evacuate vm-00', 'evacuate vm-01']);
+    expect(result.outcomes.find((o) => o.job.instance.id === 'vm-02')).toMatchObject({ kind: 'skipped', reason: 'it is no longer on cmp-a' });
+  });
+
+  test('a re-check that cannot read the host sends nothing from it', async () => {
+    const cloud = cloudWith(2);
+    const ports = cloud.ports();
+    let listings = 0;
+    const list = ports.nova.listServersOnHost;
+    ports.nova.listServersOnHost = async (host) => {
+      listings += 1;
+      if (listings > 1) throw new Error('503 Service Unavailable');
+      return list(host);
+    };
+    const result = await reconcilePass(ports, config, newLoopMemory(newSnapshotCache()), log);
+    expect(cloud.calls.filter((c) => c.startsWith('evacuate'))).toEqual([]);
+    expect(result.outcomes.map((o) => o.kind)).toEqual(['unchecked', 'unchecked']);
   });
 });
 
