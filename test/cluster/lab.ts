@@ -244,7 +244,10 @@ export class Timeline {
    * the committed record) only when that is set, so a test run leaves the tree clean.
    */
   write(drill: string, extra: Record<string, unknown> = {}): string {
-    const body = `${JSON.stringify({ drill, startedAt: new Date(this.start).toISOString(), msSinceStart: this.events, ...extra }, null, 2)}\n`;
+    const variant = readFileSync(join(RUN, 'variant'), 'utf8').trim();
+    const body = `${JSON.stringify({ drill, variant, startedAt: new Date(this.start).toISOString(), msSinceStart: this.events, ...extra }, null, 2)}\n`;
+    // The wait variant's runs of a drill keep their own record beside NovaCompute's.
+    if (variant !== 'novacompute') drill = `${drill}-${variant}`;
     let file = join(RUN, `drill-${drill}.json`);
     writeFileSync(file, body);
     const record = process.env['NOVA_HA_RECORD_TIMELINES'];
