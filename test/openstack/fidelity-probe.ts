@@ -109,6 +109,23 @@ async function serviceId(cloud: Cloud, host: string): Promise<string> {
   return id;
 }
 
+/** The host's nova-compute service as GET /os-services shows it (2.53: id is a UUID). */
+async function service(cloud: Cloud, host: string): Promise<Record<string, unknown> | undefined> {
+  return mainObject((await request(cloud, 'GET', `/os-services?binary=nova-compute&host=${host}`, undefined, '2.53')).data);
+}
+
+/**
+ * The host is in service: up, and it has heartbeated at least once. Real Nova shows a service
+ * created moments ago (a fresh lab) with `updated_at: null` until its first report, which
+ * under load can come after the probe has started; the sequence is about a host in service.
+ */
+export async function waitHostReported(cloud: Cloud, host: string, timeoutMs = 120_000): Promise<void> {
+  await until(`${host} up and reported`, timeoutMs, async () => {
+    const svc = await service(cloud, host);
+    return svc?.state === 'up' && typeof svc.updated_at === 'string' ? true : undefined;
+  });
+}
+
 async function migrations(cloud: Cloud, host: string, server: string): Promise<Record<string, unknown>[]> {
   const raw = await request(cloud, 'GET', `/os-migrations?source_compute=${host}&migration_type=evacuation&instance_uuid=${server}`);
   const list = record(raw.data)?.migrations;
@@ -120,6 +137,7 @@ export async function runProbe(t: ProbeTarget): Promise<ProbeRecord> {
   const { cloud, host, serverId } = t;
   names = { host, server: serverId };
   const out: ProbeRecord = {};
+  await waitHostReported(cloud, host);
   const keystoneBad = await fetch(`${t.authUrl.replace(/\/+$/, '')}/auth/tokens`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -172,8 +190,17 @@ export async function runProbe(t: ProbeTarget): Promise<ProbeRecord> {
     await request(cloud, 'PUT', `/os-services/${id}`, { forced_down: true }, '2.53');
   }
 
+  const beforeReturn = (await service(cloud, host))?.updated_at;
   await t.revive();
   await until('migration completed', 120_000, async () => (await migrations(cloud, host, serverId)).find((m) => m.status === 'completed'));
+  // Un-forced, the service reads up only once the returned nova-compute has heartbeated: real
+  // nova-compute cleans up its evacuations (init_host) before its first report, and when the
+  // outage outlasted service_down_time (a loaded machine) its old heartbeat no longer counts.
+  // The answer compared is the one of a host that is back: wait for that first report.
+  await until(`${host} heartbeat after its return`, 120_000, async () => {
+    const updated = (await service(cloud, host))?.updated_at;
+    return typeof updated === 'string' && updated !== beforeReturn ? true : undefined;
+  });
   const unforced = await request(cloud, 'PUT', `/os-services/${id}`, { forced_down: false, status: 'enabled' }, '2.53');
   out['un-force after completed'] = { ...answer(unforced), note: `state ${String(mainObject(unforced.data)?.state)}` };
   return out;

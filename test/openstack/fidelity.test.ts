@@ -13,7 +13,7 @@ import { resolveAuthSpec } from '../../lib/openstack/credentials';
 import type { NovaClient } from '../../lib/openstack/nova';
 import { Deadline } from '../../lib/runtime/deadline';
 import { scenarioPath, startSim, type RunningSim } from '../helpers/sim';
-import { compareProbes, runProbe, type ProbeRecord } from './fidelity-probe';
+import { compareProbes, runProbe, waitHostReported, type ProbeRecord } from './fidelity-probe';
 import { adminParams, computeCtl, connectLab, deleteServers, loadLab, novaRequest, waitFor, type Lab } from './lab';
 
 jest.setTimeout(600_000);
@@ -40,7 +40,18 @@ afterAll(async () => {
   await computeCtl(lab, 'start', HOST).catch(() => undefined);
 });
 
+/** The boot on HOST fails fast when the server goes to ERROR instead of waiting out the bound. */
+async function waitActiveOnHost(id: string): Promise<void> {
+  const server = await waitFor(`${id} ACTIVE`, 180_000, async () => {
+    const s = await nova.getServer(id);
+    return s.status === 'ERROR' || (s.status === 'ACTIVE' && s.host === HOST && !s.taskState) ? s : undefined;
+  });
+  if (server.status === 'ERROR') throw new Error(`${id} went to ERROR on boot: ${JSON.stringify(server)}`);
+}
+
 async function probeLab(): Promise<ProbeRecord> {
+  // A fresh lab's compute may not have reported yet (see waitHostReported).
+  await waitHostReported(cloud, HOST);
   const { status, data } = await novaRequest(cloud, 'POST', '/servers', {
     server: { name: 'fidelity-1', flavorRef: lab.flavors.evacuable.id, imageRef: lab.images.plain, networks: 'none', availability_zone: `nova:${HOST}` },
   });
@@ -51,10 +62,7 @@ async function probeLab(): Promise<ProbeRecord> {
   const aggregate = await novaRequest(cloud, 'POST', '/os-aggregates', { aggregate: { name: 'fidelity' } });
   const aggregateId = (aggregate.data as { aggregate?: { id: number } }).aggregate?.id;
   cleanups.push(async () => void (await novaRequest(cloud, 'DELETE', `/os-aggregates/${aggregateId}`)));
-  await waitFor(`${id} ACTIVE`, 180_000, async () => {
-    const s = await nova.getServer(id);
-    return s.status === 'ACTIVE' && s.host === HOST && !s.taskState ? s : undefined;
-  });
+  await waitActiveOnHost(id);
   return runProbe({
     cloud,
     authUrl: lab.authUrl,
@@ -96,16 +104,15 @@ test('the simulator answers the host-failure sequence as real Nova does, apart f
 });
 
 test('a second evacuate while the first is rebuilding: real Nova accepts it and the first breaks; the simulator must do the same (docs/sim-fidelity.md §1)', async () => {
+  // HOST came back in the test before: boot on it once its nova-compute is in service again.
+  await waitHostReported(cloud, HOST);
   const { status, data } = await novaRequest(cloud, 'POST', '/servers', {
     server: { name: 'fidelity-twice', flavorRef: lab.flavors.evacuable.id, imageRef: lab.images.plain, networks: 'none', availability_zone: `nova:${HOST}` },
   });
   expect(status).toBe(202);
   const id = (data as { server: { id: string } }).server.id;
   created.push(id);
-  await waitFor(`${id} ACTIVE`, 180_000, async () => {
-    const s = await nova.getServer(id);
-    return s.status === 'ACTIVE' && s.host === HOST && !s.taskState ? s : undefined;
-  });
+  await waitActiveOnHost(id);
   await computeCtl(lab, 'kill', HOST);
   const [svc] = await nova.listComputeServices({ host: HOST });
   const fenced = await nova.forceDown(svc as NonNullable<typeof svc>, true);
