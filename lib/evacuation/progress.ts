@@ -15,11 +15,9 @@ export const EVACUABLE_STATUSES: readonly string[] = ['ACTIVE', 'SHUTOFF', 'ERRO
 const FINISHED = ['done', 'completed'];
 const FAILED = ['failed', 'error'];
 
-/** Nova's times lack a zone on some fields; they are UTC. NaN when absent or unreadable. */
-export function novaTimeMs(text: string | null | undefined): number {
-  if (!text) return Number.NaN;
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
-}
+import { novaTimeMs } from '../openstack/nova-time';
+
+export { novaTimeMs };
 
 /**
  * The evacuations of `server` away from `source` that belong to this failure: created at or

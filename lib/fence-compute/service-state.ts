@@ -4,6 +4,7 @@
  * which evacuation migration statuses mean "not over".
  */
 import type { ComputeService, Migration } from '../openstack/nova-types';
+import { novaTimeMs } from '../openstack/nova-time';
 
 /** The classic fence_compute states: on = up+enabled, off = down+disabled. */
 export type ServiceState = 'on' | 'off' | 'failed' | 'running';
@@ -83,3 +84,38 @@ export function isEvacuationInFlight(migration: Pick<Migration, 'status'>): bool
 export function evacuationMarkAllowsUnfence(value: string | undefined): boolean {
   return value === undefined || value.trim() === '' || value.trim() === 'no';
 }
+
+/** When fence_compute fenced the host (epoch ms), read from the disabled reason it wrote. */
+export function fencedAt(reason: string | null | undefined): number | undefined {
+  if (!reason || !fencedByUs(reason)) return undefined;
+  const rest = reason.slice(FENCED_REASON_PREFIX.length);
+  const end = rest.indexOf(';');
+  const at = Date.parse(end < 0 ? rest : rest.slice(0, end));
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/** Clock difference allowed between the node that fenced and Nova's database when matching records to a fence. */
+export const FENCE_CLOCK_MARGIN_MS = 60_000;
+
+/**
+ * Whether the host's `evacuate` mark was lost before anything was evacuated: no mark, yet Nova
+ * holds the host forced down with fence_compute's reason and has no evacuation from it since
+ * that fence. Pacemaker clears a node's transient attributes when the node rejoins, and a power
+ * fence followed at once by unfencing (the level's `on`) can bring it back within seconds —
+ * before NovaEvacuate read `yes`. Unfencing then would leave its instances in Nova on a host
+ * whose guests died. (A host with nothing to evacuate also matches: NovaEvacuate answers the
+ * restored mark with `no` at its next monitor.)
+ */
+export function evacuationMarkLost(
+  mark: string | undefined,
+  service: Pick<ComputeService, 'forcedDown' | 'disabledReason'>,
+  evacuations: readonly Pick<Migration, 'createdAt'>[],
+): boolean {
+  if ((mark ?? '').trim() !== '' || !service.forcedDown) return false;
+  const at = fencedAt(service.disabledReason);
+  if (at === undefined) return false;
+  return !evacuations.some((m) => novaTimeMs(m.createdAt) >= at - FENCE_CLOCK_MARGIN_MS);
+}
+
+export const LOST_MARK_REASON =
+  'it was fenced and nothing has been evacuated from it since, but its evacuate attribute is gone (Pacemaker clears a node\'s transient attributes when it rejoins): evacuate="yes" set again for NovaEvacuate';

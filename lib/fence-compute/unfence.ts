@@ -12,11 +12,19 @@ import type { Log } from '../runtime/log';
 import { BadRequestError } from '../openstack/errors';
 import type { ComputeService } from '../openstack/nova-types';
 import type { ComputeApi, EvacuationMarks } from './ports';
-import { evacuationMarkAllowsUnfence, fencedByUs, isEvacuationInFlight, isReserved, previousReason } from './service-state';
+import {
+  evacuationMarkAllowsUnfence,
+  evacuationMarkLost,
+  fencedByUs,
+  isEvacuationInFlight,
+  isReserved,
+  LOST_MARK_REASON,
+  previousReason,
+} from './service-state';
 
 export interface UnfenceDeps {
   nova: Pick<ComputeApi, 'forceDown' | 'disable' | 'enable' | 'listEvacuations'>;
-  marks: Pick<EvacuationMarks, 'read'>;
+  marks: Pick<EvacuationMarks, 'read' | 'markNeeded'>;
   /** The Nova host (after plug-name fixing) and a way to read its service afresh. */
   host: string;
   service(): Promise<ComputeService>;
@@ -42,14 +50,23 @@ export interface UnfenceContext {
   readonly deadline: Deadline;
 }
 
-/** Why the host may not come back yet, or undefined when nothing is pending. */
-export async function pendingEvacuation(deps: Pick<UnfenceDeps, 'marks' | 'nova' | 'host'>): Promise<string | undefined> {
+/**
+ * Why the host may not come back yet, or undefined when nothing is pending. A mark lost before
+ * anything was evacuated (service-state.ts, evacuationMarkLost) is set again, so NovaEvacuate
+ * still recovers the host's instances.
+ */
+export async function pendingEvacuation(deps: Pick<UnfenceDeps, 'marks' | 'nova' | 'host' | 'service'>): Promise<string | undefined> {
   const mark = await deps.marks.read(deps.host);
   if (!evacuationMarkAllowsUnfence(mark)) return `its evacuation is not finished (attribute evacuate="${mark ?? ''}")`;
-  const inFlight = (await deps.nova.listEvacuations(deps.host)).filter(isEvacuationInFlight);
+  const evacuations = await deps.nova.listEvacuations(deps.host);
+  const inFlight = evacuations.filter(isEvacuationInFlight);
   if (inFlight.length > 0) {
     const statuses = [...new Set(inFlight.map((m) => m.status))].join(', ');
     return `${inFlight.length} evacuation(s) from it are still in progress in Nova (${statuses})`;
+  }
+  if (evacuationMarkLost(mark, await deps.service(), evacuations)) {
+    await deps.marks.markNeeded(deps.host);
+    return LOST_MARK_REASON;
   }
   return undefined;
 }

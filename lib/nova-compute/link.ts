@@ -6,8 +6,8 @@
 import type { UnfenceContext, UnfenceDeps } from '../fence-compute/unfence';
 import { evacuationMarkAllowsUnfence } from '../fence-compute/service-state';
 import type { ComputeService, Migration, NovaClient } from '../openstack/nova';
-import { deleteAttribute, queryAttribute } from '../pacemaker/attrd';
-import { EVACUATE_ATTRIBUTE } from '../pacemaker/evacuate-attribute';
+import { deleteAttribute, queryAttribute, updateAttribute } from '../pacemaker/attrd';
+import { EVACUATE_ATTRIBUTE, EVACUATE_NEEDED } from '../pacemaker/evacuate-attribute';
 import type { Deadline } from '../runtime/deadline';
 import { ArgsError, DeadlineError } from '../runtime/errors';
 import type { Mark } from './rejoin';
@@ -25,6 +25,8 @@ export interface ComputeLink {
   readMarks(): Promise<Mark[]>;
   /** Clears the marks that are set (`attrd_updater -p -D`). */
   clearMarks(marks: readonly Mark[]): Promise<void>;
+  /** Marks the host for evacuation again (`attrd_updater -p -U yes`), as fence_compute's off does. */
+  markNeeded(): Promise<void>;
 }
 
 export function computeLink(nova: NovaClient, host: string, node: string, deadline: Deadline): ComputeLink {
@@ -47,6 +49,7 @@ export function computeLink(nova: NovaClient, host: string, node: string, deadli
         await deleteAttribute(EVACUATE_ATTRIBUTE, mark.name, { ...tool, private: true });
       }
     },
+    markNeeded: () => updateAttribute(EVACUATE_ATTRIBUTE, host, EVACUATE_NEEDED, { ...tool, private: true }),
   };
 }
 
@@ -64,7 +67,7 @@ export function unfenceDeps(link: ComputeLink, pollMs: number, options: { requir
     host: link.host,
     pollMs,
     service: () => link.service(),
-    marks: { read: async () => firstPending(await link.readMarks()) },
+    marks: { read: async () => firstPending(await link.readMarks()), markNeeded: () => link.markNeeded() },
     nova: {
       forceDown: async (service, down) => {
         await link.nova.forceDown(service, down);

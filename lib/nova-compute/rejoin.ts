@@ -11,7 +11,7 @@
  * attribute is "nothing pending", not a value to wait for (the classic nova-compute-wait
  * waited for `no` and hung until its timeout).
  */
-import { evacuationMarkAllowsUnfence, fencedByUs, isEvacuationInFlight } from '../fence-compute/service-state';
+import { evacuationMarkAllowsUnfence, evacuationMarkLost, fencedByUs, isEvacuationInFlight, LOST_MARK_REASON } from '../fence-compute/service-state';
 import { novaTimeMs } from '../evacuation/progress';
 import type { ComputeService, Migration } from '../openstack/nova-types';
 import type { Deadline } from '../runtime/deadline';
@@ -73,6 +73,15 @@ export function wasFenced(marks: readonly Mark[], service: Pick<ComputeService, 
 export interface EvacuationWatch {
   readMarks(): Promise<Mark[]>;
   listEvacuations(): Promise<Migration[]>;
+  service(): Promise<Pick<ComputeService, 'forcedDown' | 'disabledReason'>>;
+  /** Sets the host's `evacuate` mark to `yes` again (a mark lost before anything was evacuated). */
+  markNeeded(): Promise<void>;
+}
+
+/** No mark set, yet fenced and nothing evacuated since: the mark was lost (evacuationMarkLost). */
+async function lostMark(watch: EvacuationWatch, marks: readonly Mark[], migrations: readonly Migration[]): Promise<boolean> {
+  if (marks.some((mark) => (mark.value ?? '').trim() !== '')) return false;
+  return evacuationMarkLost(undefined, await watch.service(), migrations);
 }
 
 export interface WaitOutcome {
@@ -108,6 +117,10 @@ export async function waitForEvacuations(ctx: WaitContext, watch: EvacuationWatc
       const marks = await watch.readMarks();
       migrations = await watch.listEvacuations();
       reason = evacuationBlocker(marks, migrations);
+      if (reason === undefined && (await lostMark(watch, marks, migrations))) {
+        await watch.markNeeded();
+        reason = LOST_MARK_REASON;
+      }
     } catch (error) {
       if (!isTransientCloudError(error)) throw error;
       reason = `cannot tell whether evacuations are pending: ${errorMessage(error)}`;

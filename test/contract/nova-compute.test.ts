@@ -234,6 +234,30 @@ describe('NovaCompute on a node back from fencing', () => {
     expect((await service('cmp-a')).service).toMatchObject({ forced_down: false, status: 'enabled', state: 'up' });
   });
 
+  test('an attribute wiped before anything was evacuated is set to yes again: start waits for the evacuation instead of stranding the instances', async () => {
+    sim = await smallSim();
+    const n = node('cmp-a');
+    await sim.killHost('cmp-a');
+    await waitForService(sim, 'cmp-a', 'down');
+    expect((await fenceOff(n, sim)).code).toBe(0);
+    // The node came back at once (a power fence then unfencing) and Pacemaker wiped its transient attributes.
+    await sim.reviveHost('cmp-a', { compute: false });
+    rmSync(n.env.NOVA_HA_STANDIN_ATTRS as string, { force: true });
+    const starting = runCompute('NovaCompute', 'start', n, { timeoutSec: 40 });
+    await sim.waitFor(async () => readMark(n) === 'yes', { what: 'evacuate=yes set again' });
+    // Still fenced: nova-compute held back, the host forced down.
+    expect((await service('cmp-a')).service).toMatchObject({ forced_down: true, status: 'disabled' });
+    // NovaEvacuate's side: it sees the mark, evacuates, says no.
+    const moved = await evacuateAll('cmp-a');
+    expect(moved.length).toBeGreaterThan(0);
+    await sim.waitFor(async () => (await migrationsFrom('cmp-a')).every((m) => m.status === 'done'), { what: 'rebuilds done' });
+    setMark(n, 'no');
+    const r = await starting;
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/evacuate attribute is gone/) });
+    expect((await service('cmp-a')).service).toMatchObject({ forced_down: false, status: 'enabled', state: 'up' });
+    expect((await migrationsFrom('cmp-a')).map((m) => m.status)).toEqual(moved.map(() => 'completed'));
+  });
+
   test('a reserved host is unfenced but stays disabled with its reserved reason', async () => {
     sim = await smallSim();
     const n = node('cmp-d');

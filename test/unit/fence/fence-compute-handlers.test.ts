@@ -162,10 +162,24 @@ describe('fence_compute on', () => {
     expect(nova.calls).toEqual([]);
   });
 
-  it('treats an absent attribute as nothing pending', async () => {
-    const { nova, handlers } = setup([fenced('cmp-a.lab')]);
+  it('treats an absent attribute as nothing pending once Nova has evacuations from the host since the fence', async () => {
+    const { nova, handlers, marked } = setup([fenced('cmp-a.lab')]);
+    nova.migrations = [{ id: 1, sourceCompute: 'cmp-a.lab', status: 'done', createdAt: '2026-11-25T12:00:04.000000' } as Migration];
     await handlers.setPower(ctx('cmp-a'), 'on');
     expect(nova.calls).toEqual(['force-down cmp-a.lab false', 'enable cmp-a.lab']);
+    expect(marked).toEqual([]);
+  });
+
+  it('an attribute lost before anything was evacuated (wiped at rejoin) is set to yes again, and the host stays fenced', async () => {
+    const { nova, handlers, marked, marks } = setup([fenced('cmp-a.lab')]);
+    // An evacuation of an earlier failure does not count for this fence.
+    nova.migrations = [{ id: 1, sourceCompute: 'cmp-a.lab', status: 'completed', createdAt: '2026-11-20T08:00:00.000000' } as Migration];
+    await expect(handlers.setPower(ctx('cmp-a', {}, 200), 'on')).rejects.toThrow(
+      /could not unfence cmp-a.lab before the action deadline: its evacuation is not finished \(attribute evacuate="yes"\)/,
+    );
+    expect(marked).toEqual(['cmp-a.lab']);
+    expect(marks['cmp-a.lab']).toBe('yes');
+    expect(nova.calls).toEqual([]);
   });
 
   it('restores a reserved host\'s reason instead of enabling it', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   evacuationMarkAllowsUnfence,
+  evacuationMarkLost,
+  fencedAt,
   fencedByUs,
   fencedReason,
   isEvacuationInFlight,
@@ -81,5 +83,28 @@ describe('evacuation progress', () => {
     ['garbage', false],
   ])('attribute %j allows unfencing: %s', (value, expected) => {
     expect(evacuationMarkAllowsUnfence(value)).toBe(expected);
+  });
+
+  describe('evacuationMarkLost', () => {
+    const fence = 'fence_compute: fenced at 2026-11-25T12:00:00.000Z';
+    const since = [{ createdAt: '2026-11-25T12:00:03.000000' }];
+    const before = [{ createdAt: '2026-11-25T10:00:00.000000' }];
+    it.each([
+      { what: 'no mark, fenced by us, nothing evacuated', mark: undefined, service: { forcedDown: true, disabledReason: fence }, evacuations: [], lost: true },
+      { what: 'cleared mark, only an earlier failure\'s records', mark: '', service: { forcedDown: true, disabledReason: fence }, evacuations: before, lost: true },
+      { what: 'a record within the clock margin before the fence counts', mark: undefined, service: { forcedDown: true, disabledReason: fence }, evacuations: [{ createdAt: '2026-11-25T11:59:30' }], lost: false },
+      { what: 'evacuated since the fence', mark: undefined, service: { forcedDown: true, disabledReason: fence }, evacuations: since, lost: false },
+      { what: 'mark still set', mark: 'yes', service: { forcedDown: true, disabledReason: fence }, evacuations: [], lost: false },
+      { what: 'mark says done', mark: 'no', service: { forcedDown: true, disabledReason: fence }, evacuations: [], lost: false },
+      { what: 'not forced down (already unfenced)', mark: undefined, service: { forcedDown: false, disabledReason: fence }, evacuations: [], lost: false },
+      { what: 'forced down by an operator', mark: undefined, service: { forcedDown: true, disabledReason: 'maintenance' }, evacuations: [], lost: false },
+      { what: 'our reason, unreadable time', mark: undefined, service: { forcedDown: true, disabledReason: 'fence_compute: fenced at someday' }, evacuations: [], lost: false },
+    ])('$what → lost: $lost', ({ mark, service, evacuations, lost }) => {
+      expect(evacuationMarkLost(mark, service, evacuations)).toBe(lost);
+    });
+
+    it('reads the fence time from a reason that kept an earlier one', () => {
+      expect(fencedAt(`${fence}; previously disabled: reserved host for instance HA`)).toBe(Date.parse('2026-11-25T12:00:00.000Z'));
+    });
   });
 });

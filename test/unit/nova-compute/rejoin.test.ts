@@ -1,4 +1,4 @@
-import { evacuationBlocker, remainingDelayMs, waitForEvacuations, wasFenced, type Mark } from '../../../lib/nova-compute/rejoin';
+import { evacuationBlocker, remainingDelayMs, waitForEvacuations, wasFenced, type EvacuationWatch, type Mark } from '../../../lib/nova-compute/rejoin';
 import { KeystoneUnreachableError } from '../../../lib/openstack/errors';
 import type { Migration } from '../../../lib/openstack/nova-types';
 import { Deadline } from '../../../lib/runtime/deadline';
@@ -72,6 +72,11 @@ describe('wasFenced', () => {
   });
 });
 
+/** A watch on a host that was not fenced (so no mark can be lost), with these readings. */
+function watchOf(parts: Pick<EvacuationWatch, 'readMarks' | 'listEvacuations'> & Partial<EvacuationWatch>): EvacuationWatch {
+  return { service: async () => ({ forcedDown: false, disabledReason: null }), markNeeded: async () => undefined, ...parts };
+}
+
 describe('waitForEvacuations', () => {
   test('polls until clear, reporting each new reason once and the end', async () => {
     const seen: (string | undefined)[] = [];
@@ -84,10 +89,10 @@ describe('waitForEvacuations', () => {
     let call = 0;
     const outcome = await waitForEvacuations(
       { deadline: Deadline.in(5_000), log: quiet, pollMs: 1, now: Date.now, onWaiting: (r) => void seen.push(r) },
-      {
+      watchOf({
         readMarks: async () => [mark(answers[Math.min(call, 3)]![0])],
         listEvacuations: async () => answers[Math.min(call++, 3)]![1],
-      },
+      }),
     );
     expect(seen).toEqual([expect.stringMatching(/evacuate="yes"/), expect.stringMatching(/pre-migrating/), undefined]);
     expect(outcome.waitEndedAt).toBeDefined();
@@ -97,7 +102,7 @@ describe('waitForEvacuations', () => {
   test('nothing pending: returns at once without a wait end', async () => {
     const outcome = await waitForEvacuations(
       { deadline: Deadline.in(5_000), log: quiet, pollMs: 1, now: Date.now },
-      { readMarks: async () => [mark(undefined)], listEvacuations: async () => [] },
+      watchOf({ readMarks: async () => [mark(undefined)], listEvacuations: async () => [] }),
     );
     expect(outcome).toEqual({ waitedMs: 0, migrations: [] });
   });
@@ -106,12 +111,12 @@ describe('waitForEvacuations', () => {
     await expect(
       waitForEvacuations(
         { deadline: Deadline.in(50), log: quiet, pollMs: 10, now: Date.now },
-        {
+        watchOf({
           readMarks: async () => [mark(undefined)],
           listEvacuations: async () => {
             throw new KeystoneUnreachableError('http://127.0.0.1:9/v3', 'ECONNREFUSED');
           },
-        },
+        }),
       ),
     ).rejects.toThrow(/cannot tell whether evacuations are pending/);
   });
@@ -120,8 +125,54 @@ describe('waitForEvacuations', () => {
     await expect(
       waitForEvacuations(
         { deadline: Deadline.in(5_000), log: quiet, pollMs: 1, now: Date.now },
-        { readMarks: async () => { throw new Error('attrd broke'); }, listEvacuations: async () => [] },
+        watchOf({ readMarks: async () => { throw new Error('attrd broke'); }, listEvacuations: async () => [] }),
       ),
     ).rejects.toThrow('attrd broke');
+  });
+
+  describe('a mark lost before anything was evacuated (the node rejoined and Pacemaker wiped it)', () => {
+    const fenced = { forcedDown: true, disabledReason: 'fence_compute: fenced at 2026-11-25T12:00:00.000Z' };
+
+    test('sets evacuate=yes again and waits until NovaEvacuate is done', async () => {
+      let value: string | undefined;
+      let rebuilt: Migration[] = [];
+      const restored: string[] = [];
+      const seen: (string | undefined)[] = [];
+      let polls = 0;
+      const outcome = await waitForEvacuations(
+        { deadline: Deadline.in(5_000), log: quiet, pollMs: 1, now: Date.now, onWaiting: (r) => void seen.push(r) },
+        watchOf({
+          readMarks: async () => {
+            // NovaEvacuate's side: it sees the restored `yes`, evacuates, says `no`.
+            if (value === 'yes' && ++polls > 2) [value, rebuilt] = ['no', [migration('done', '2026-11-25T12:00:09')]];
+            return [mark(value)];
+          },
+          listEvacuations: async () => rebuilt,
+          service: async () => fenced,
+          markNeeded: async () => {
+            restored.push('yes');
+            value = 'yes';
+          },
+        }),
+      );
+      expect(restored).toEqual(['yes']);
+      expect(seen[0]).toMatch(/evacuate attribute is gone.*evacuate="yes" set again/);
+      expect(outcome.migrations.map((m) => m.status)).toEqual(['done']);
+    });
+
+    test('not lost when Nova has evacuations from the host since the fence (the mark was cleared after them)', async () => {
+      const restored: string[] = [];
+      const outcome = await waitForEvacuations(
+        { deadline: Deadline.in(5_000), log: quiet, pollMs: 1, now: Date.now },
+        watchOf({
+          readMarks: async () => [mark(undefined)],
+          listEvacuations: async () => [migration('done', '2026-11-25T12:00:05')],
+          service: async () => fenced,
+          markNeeded: async () => void restored.push('yes'),
+        }),
+      );
+      expect(restored).toEqual([]);
+      expect(outcome.waitedMs).toBe(0);
+    });
   });
 });
