@@ -37,6 +37,7 @@ async function connectNova(ctx: FenceComputeContext): Promise<ComputeApi> {
       await nova.enableService(service);
     },
     listEvacuations: (host) => nova.listMigrations({ sourceCompute: host, migrationType: 'evacuation' }),
+    hasServers: async (host) => (await nova.listServers({ host, allTenants: true })).length > 0,
   };
 }
 

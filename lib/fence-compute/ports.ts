@@ -17,6 +17,8 @@ export interface ComputeApi {
   enable(service: ComputeService): Promise<void>;
   /** Evacuation migration records whose source is `host`. */
   listEvacuations(host: string): Promise<Migration[]>;
+  /** Whether Nova still places any server (any project) on `host`. */
+  hasServers(host: string): Promise<boolean>;
 }
 
 export interface EvacuationMarks {

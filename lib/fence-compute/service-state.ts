@@ -103,8 +103,8 @@ export const FENCE_CLOCK_MARGIN_MS = 60_000;
  * that fence. Pacemaker clears a node's transient attributes when the node rejoins, and a power
  * fence followed at once by unfencing (the level's `on`) can bring it back within seconds —
  * before NovaEvacuate read `yes`. Unfencing then would leave its instances in Nova on a host
- * whose guests died. (A host with nothing to evacuate also matches: NovaEvacuate answers the
- * restored mark with `no` at its next monitor.)
+ * whose guests died. Callers also ask Nova whether any server is still on the host: an empty
+ * host has nothing to lose.
  */
 export function evacuationMarkLost(
   mark: string | undefined,

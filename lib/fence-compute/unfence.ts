@@ -23,7 +23,7 @@ import {
 } from './service-state';
 
 export interface UnfenceDeps {
-  nova: Pick<ComputeApi, 'forceDown' | 'disable' | 'enable' | 'listEvacuations'>;
+  nova: Pick<ComputeApi, 'forceDown' | 'disable' | 'enable' | 'listEvacuations' | 'hasServers'>;
   marks: Pick<EvacuationMarks, 'read' | 'markNeeded'>;
   /** The Nova host (after plug-name fixing) and a way to read its service afresh. */
   host: string;
@@ -64,7 +64,7 @@ export async function pendingEvacuation(deps: Pick<UnfenceDeps, 'marks' | 'nova'
     const statuses = [...new Set(inFlight.map((m) => m.status))].join(', ');
     return `${inFlight.length} evacuation(s) from it are still in progress in Nova (${statuses})`;
   }
-  if (evacuationMarkLost(mark, await deps.service(), evacuations)) {
+  if (evacuationMarkLost(mark, await deps.service(), evacuations) && (await deps.nova.hasServers(deps.host))) {
     await deps.marks.markNeeded(deps.host);
     return LOST_MARK_REASON;
   }

@@ -27,6 +27,8 @@ export interface ComputeLink {
   clearMarks(marks: readonly Mark[]): Promise<void>;
   /** Marks the host for evacuation again (`attrd_updater -p -U yes`), as fence_compute's off does. */
   markNeeded(): Promise<void>;
+  /** Whether Nova still places any server (any project) on this host. */
+  hasServers(): Promise<boolean>;
 }
 
 export function computeLink(nova: NovaClient, host: string, node: string, deadline: Deadline): ComputeLink {
@@ -50,6 +52,7 @@ export function computeLink(nova: NovaClient, host: string, node: string, deadli
       }
     },
     markNeeded: () => updateAttribute(EVACUATE_ATTRIBUTE, host, EVACUATE_NEEDED, { ...tool, private: true }),
+    hasServers: async () => (await nova.listServers({ host, allTenants: true })).length > 0,
   };
 }
 
@@ -79,6 +82,7 @@ export function unfenceDeps(link: ComputeLink, pollMs: number, options: { requir
         await link.nova.enableService(service);
       },
       listEvacuations: () => link.listEvacuations(),
+      hasServers: () => link.hasServers(),
     },
     ...(options.requireUp
       ? {

@@ -76,12 +76,14 @@ export interface EvacuationWatch {
   service(): Promise<Pick<ComputeService, 'forcedDown' | 'disabledReason'>>;
   /** Sets the host's `evacuate` mark to `yes` again (a mark lost before anything was evacuated). */
   markNeeded(): Promise<void>;
+  /** Whether Nova still places any server on the host. */
+  hasServers(): Promise<boolean>;
 }
 
-/** No mark set, yet fenced and nothing evacuated since: the mark was lost (evacuationMarkLost). */
+/** No mark set, yet fenced, nothing evacuated since and servers still on the host: the mark was lost (evacuationMarkLost). */
 async function lostMark(watch: EvacuationWatch, marks: readonly Mark[], migrations: readonly Migration[]): Promise<boolean> {
   if (marks.some((mark) => (mark.value ?? '').trim() !== '')) return false;
-  return evacuationMarkLost(undefined, await watch.service(), migrations);
+  return evacuationMarkLost(undefined, await watch.service(), migrations) && (await watch.hasServers());
 }
 
 export interface WaitOutcome {

@@ -147,13 +147,13 @@ beforeAll(async () => {
   chmodSync(agent, 0o755);
 
   // A lab left up by hand may hold values from an earlier run.
-  for (const name of [NODE, SPARE]) await deleteAttribute('evacuate', name, { env: toolEnv, private: true });
+  for (const name of [NODE, HEALTHY, SPARE]) await deleteAttribute('evacuate', name, { env: toolEnv, private: true });
   sim = await startSim({ scenario });
 }, 120_000);
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const name of [NODE, SPARE]) {
+  for (const name of [NODE, HEALTHY, SPARE]) {
     await deleteAttribute('evacuate', name, { env: toolEnv, private: true }).catch(() => undefined);
   }
   await sim?.stop();
@@ -227,19 +227,41 @@ describe('fence_compute with the real attrd_updater', () => {
     expect((await sim.oracle()).violations).toEqual([]);
   }, 150_000);
 
-  test('a deleted attribute (attrd_updater -D) does not hang on', async () => {
-    await sim.killHost(SPARE);
-    await sim.waitFor(async () => (await service(SPARE)).state === 'down', { what: `${SPARE} down in Nova`, timeoutMs: 15_000 });
-    expect((await fenceCompute(tripleo('off', SPARE))).code).toBe(0);
-    await waitForAttribute('evacuate', SPARE, (v) => v === 'yes', Deadline.in(15_000), { env: toolEnv });
+  test('a deleted attribute (attrd_updater -D): set to yes again while nothing was evacuated; after the evacuation it does not hang on', async () => {
+    // The previous test's servers were evacuated onto the other hosts: take the one that has some.
+    const { connect } = await import('../../lib/openstack/connect');
+    const { resolveAuthSpec } = await import('../../lib/openstack/credentials');
+    const cloud = await connect(resolveAuthSpec({ ...sim.credentials, password: PASSWORD }), { deadline: Deadline.in(30_000) });
+    const nova = await cloud.nova();
+    const onSpare = await nova.listServers({ host: SPARE, allTenants: true });
+    const victim = onSpare.length > 0 ? SPARE : HEALTHY;
+    await sim.killHost(victim);
+    await sim.waitFor(async () => (await service(victim)).state === 'down', { what: `${victim} down in Nova`, timeoutMs: 15_000 });
+    expect((await fenceCompute(tripleo('off', victim))).code).toBe(0);
+    await waitForAttribute('evacuate', victim, (v) => v === 'yes', Deadline.in(15_000), { env: toolEnv });
 
-    await execa('attrd_updater', ['-D', '-n', 'evacuate', '-N', SPARE], { env: toolEnv, timeout: 15_000 });
-    // attrd keeps listing the host, with an empty value.
-    expect(await waitForAttribute('evacuate', SPARE, (v) => v !== 'yes', Deadline.in(15_000), { env: toolEnv })).toBe('');
-    expect(await evacuateMark(SPARE)).toBe('');
+    // Wiped before anything was evacuated (as Pacemaker does when the node rejoins): `on` sets it again.
+    await execa('attrd_updater', ['-D', '-n', 'evacuate', '-N', victim], { env: toolEnv, timeout: 15_000 });
+    expect(await waitForAttribute('evacuate', victim, (v) => v !== 'yes', Deadline.in(15_000), { env: toolEnv })).toBe('');
+    const refused = await startFenceCompute(tripleo('on', victim, ['action_timeout=6']), 30_000).done;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/evacuate attribute is gone/);
+    expect(await waitForAttribute('evacuate', victim, (v) => v === 'yes', Deadline.in(15_000), { env: toolEnv })).toBe('yes');
+    expect(await service(victim)).toMatchObject({ forced_down: true, status: 'disabled' });
 
-    const run = await startFenceCompute(tripleo('on', SPARE, ['action_timeout=30']), 45_000).done;
-    expect(run).toMatchObject({ code: 0, signal: null, stdout: 'Success: Powered ON\n' });
-    expect(await service(SPARE)).toMatchObject({ forced_down: false, status: 'enabled' });
-  }, 90_000);
+    // Evacuated, the host back and its records completed: a deleted attribute now means nothing pending.
+    const servers = await nova.listServers({ host: victim, allTenants: true });
+    expect(servers.length).toBeGreaterThan(0);
+    for (const server of servers) await nova.evacuate(server.id);
+    const done = async () => (await sim.state()).migrations.byStatus.done ?? 0;
+    await sim.waitFor(async () => (await done()) === servers.length, { what: `${victim}'s evacuations done`, timeoutMs: 20_000 });
+    await sim.reviveHost(victim);
+    await sim.waitFor(async () => (await done()) === 0, { what: `${victim}'s evacuations completed`, timeoutMs: 20_000 });
+    await execa('attrd_updater', ['-D', '-n', 'evacuate', '-N', victim], { env: toolEnv, timeout: 15_000 });
+    expect(await waitForAttribute('evacuate', victim, (v) => v !== 'yes', Deadline.in(15_000), { env: toolEnv })).toBe('');
+    const run = await startFenceCompute(tripleo('on', victim, ['action_timeout=30']), 45_000).done;
+    expect({ ...run, stderr: run.code === 0 ? '' : run.stderr }).toMatchObject({ code: 0, signal: null, stdout: 'Success: Powered ON\n', stderr: '' });
+    expect(await service(victim)).toMatchObject({ forced_down: false, status: 'enabled' });
+    expect((await sim.oracle()).violations).toEqual([]);
+  }, 120_000);
 });

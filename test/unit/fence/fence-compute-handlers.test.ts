@@ -42,6 +42,10 @@ class FakeNova implements ComputeApi {
   async listEvacuations(host: string) {
     return this.migrations.filter((m) => m.sourceCompute === host);
   }
+  serversOn: string[] = [];
+  async hasServers(host: string) {
+    return this.serversOn.includes(host);
+  }
 }
 
 function setup(services: ComputeService[], marks: Record<string, string> = {}) {
@@ -174,12 +178,20 @@ describe('fence_compute on', () => {
     const { nova, handlers, marked, marks } = setup([fenced('cmp-a.lab')]);
     // An evacuation of an earlier failure does not count for this fence.
     nova.migrations = [{ id: 1, sourceCompute: 'cmp-a.lab', status: 'completed', createdAt: '2026-11-20T08:00:00.000000' } as Migration];
+    nova.serversOn = ['cmp-a.lab'];
     await expect(handlers.setPower(ctx('cmp-a', {}, 200), 'on')).rejects.toThrow(
       /could not unfence cmp-a.lab before the action deadline: its evacuation is not finished \(attribute evacuate="yes"\)/,
     );
     expect(marked).toEqual(['cmp-a.lab']);
     expect(marks['cmp-a.lab']).toBe('yes');
     expect(nova.calls).toEqual([]);
+  });
+
+  it('a host with no server left has nothing to lose: an absent attribute unfences it', async () => {
+    const { nova, handlers, marked } = setup([fenced('cmp-a.lab')]);
+    await handlers.setPower(ctx('cmp-a'), 'on');
+    expect(nova.calls).toEqual(['force-down cmp-a.lab false', 'enable cmp-a.lab']);
+    expect(marked).toEqual([]);
   });
 
   it('restores a reserved host\'s reason instead of enabling it', async () => {

@@ -74,7 +74,12 @@ describe('wasFenced', () => {
 
 /** A watch on a host that was not fenced (so no mark can be lost), with these readings. */
 function watchOf(parts: Pick<EvacuationWatch, 'readMarks' | 'listEvacuations'> & Partial<EvacuationWatch>): EvacuationWatch {
-  return { service: async () => ({ forcedDown: false, disabledReason: null }), markNeeded: async () => undefined, ...parts };
+  return {
+    service: async () => ({ forcedDown: false, disabledReason: null }),
+    markNeeded: async () => undefined,
+    hasServers: async () => true,
+    ...parts,
+  };
 }
 
 describe('waitForEvacuations', () => {
@@ -168,6 +173,22 @@ describe('waitForEvacuations', () => {
           readMarks: async () => [mark(undefined)],
           listEvacuations: async () => [migration('done', '2026-11-25T12:00:05')],
           service: async () => fenced,
+          markNeeded: async () => void restored.push('yes'),
+        }),
+      );
+      expect(restored).toEqual([]);
+      expect(outcome.waitedMs).toBe(0);
+    });
+
+    test('not lost when no server is left on the host (nothing to evacuate)', async () => {
+      const restored: string[] = [];
+      const outcome = await waitForEvacuations(
+        { deadline: Deadline.in(5_000), log: quiet, pollMs: 1, now: Date.now },
+        watchOf({
+          readMarks: async () => [mark(undefined)],
+          listEvacuations: async () => [],
+          service: async () => fenced,
+          hasServers: async () => false,
           markNeeded: async () => void restored.push('yes'),
         }),
       );
