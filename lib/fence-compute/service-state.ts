@@ -85,6 +85,11 @@ export function evacuationMarkAllowsUnfence(value: string | undefined): boolean 
   return value === undefined || value.trim() === '' || value.trim() === 'no';
 }
 
+/** No `evacuate` mark: absent or cleared. */
+export function markUnset(mark: string | undefined): boolean {
+  return (mark ?? '').trim() === '';
+}
+
 /** When fence_compute fenced the host (epoch ms), read from the disabled reason it wrote. */
 export function fencedAt(reason: string | null | undefined): number | undefined {
   if (!reason || !fencedByUs(reason)) return undefined;
@@ -111,7 +116,7 @@ export function evacuationMarkLost(
   service: Pick<ComputeService, 'forcedDown' | 'disabledReason'>,
   evacuations: readonly Pick<Migration, 'createdAt'>[],
 ): boolean {
-  if ((mark ?? '').trim() !== '' || !service.forcedDown) return false;
+  if (!markUnset(mark) || !service.forcedDown) return false;
   const at = fencedAt(service.disabledReason);
   if (at === undefined) return false;
   return !evacuations.some((m) => novaTimeMs(m.createdAt) >= at - FENCE_CLOCK_MARGIN_MS);

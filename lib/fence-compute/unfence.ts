@@ -19,6 +19,7 @@ import {
   isEvacuationInFlight,
   isReserved,
   LOST_MARK_REASON,
+  markUnset,
   previousReason,
 } from './service-state';
 
@@ -64,7 +65,8 @@ export async function pendingEvacuation(deps: Pick<UnfenceDeps, 'marks' | 'nova'
     const statuses = [...new Set(inFlight.map((m) => m.status))].join(', ');
     return `${inFlight.length} evacuation(s) from it are still in progress in Nova (${statuses})`;
   }
-  if (evacuationMarkLost(mark, await deps.service(), evacuations) && (await deps.nova.hasServers(deps.host))) {
+  // Only an unset mark can be a lost one: the service is read for that case alone.
+  if (markUnset(mark) && evacuationMarkLost(mark, await deps.service(), evacuations) && (await deps.nova.hasServers(deps.host))) {
     await deps.marks.markNeeded(deps.host);
     return LOST_MARK_REASON;
   }

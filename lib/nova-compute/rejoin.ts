@@ -11,7 +11,7 @@
  * attribute is "nothing pending", not a value to wait for (the classic nova-compute-wait
  * waited for `no` and hung until its timeout).
  */
-import { evacuationMarkAllowsUnfence, evacuationMarkLost, fencedByUs, isEvacuationInFlight, LOST_MARK_REASON } from '../fence-compute/service-state';
+import { evacuationMarkAllowsUnfence, evacuationMarkLost, fencedByUs, isEvacuationInFlight, LOST_MARK_REASON, markUnset } from '../fence-compute/service-state';
 import { novaTimeMs } from '../evacuation/progress';
 import type { ComputeService, Migration } from '../openstack/nova-types';
 import type { Deadline } from '../runtime/deadline';
@@ -67,7 +67,7 @@ export function remainingDelayMs(input: {
  * someone else (no mark, no reason of ours) is an operator's decision and is left alone.
  */
 export function wasFenced(marks: readonly Mark[], service: Pick<ComputeService, 'disabledReason'>): boolean {
-  return marks.some((mark) => (mark.value ?? '').trim() !== '') || fencedByUs(service.disabledReason);
+  return marks.some((mark) => !markUnset(mark.value)) || fencedByUs(service.disabledReason);
 }
 
 export interface EvacuationWatch {
@@ -82,7 +82,7 @@ export interface EvacuationWatch {
 
 /** No mark set, yet fenced, nothing evacuated since and servers still on the host: the mark was lost (evacuationMarkLost). */
 async function lostMark(watch: EvacuationWatch, marks: readonly Mark[], migrations: readonly Migration[]): Promise<boolean> {
-  if (marks.some((mark) => (mark.value ?? '').trim() !== '')) return false;
+  if (!marks.every((mark) => markUnset(mark.value))) return false;
   return evacuationMarkLost(undefined, await watch.service(), migrations) && (await watch.hasServers());
 }
 
